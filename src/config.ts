@@ -1,0 +1,60 @@
+import path from 'node:path';
+import { DEFAULT_LIMITS, type Limits } from './model/limits.js';
+
+/**
+ * Server configuration: flags win over environment variables, which win over defaults.
+ * Every option is listed in README.md#configuration.
+ */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** Embedded mode's data directory (spool + DuckDB file). */
+  dataDir: string;
+  /** Keep records this many µs; 0 keeps everything. */
+  retentionMicros: number;
+  limits: Limits;
+  /** Refuse ingest (503) when this many bytes are spooled but not yet in the store. */
+  maxSpoolBytes: number;
+  /** Refuse ingest (429) when this many bytes of accepted requests wait for the group commit. */
+  maxPendingBytes: number;
+  /** A query that runs longer than this is interrupted and answered 503. */
+  queryTimeoutMs: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export interface ServeFlags {
+  port?: string | number;
+  host?: string;
+  data?: string;
+  retention?: string;
+  queryTimeout?: string;
+  logLevel?: string;
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7, w: 6.048e8, y: 3.1536e10 };
+
+/** `30d`, `12h`, `500ms` → milliseconds; `0`/empty → 0. Throws on anything else. */
+export function parseDurationMs(text: string): number {
+  const t = text.trim();
+  if (t === '' || t === '0') return 0;
+  const m = DURATION.exec(t);
+  if (!m) throw new Error(`invalid duration ${JSON.stringify(text)} (expected e.g. 30d, 12h, 15m, 500ms)`);
+  return Number(m[1]) * UNIT_MS[m[2]!]!;
+}
+
+export function loadConfig(flags: ServeFlags = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const port = Number(flags.port ?? env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${flags.port ?? env.PORT}`);
+  return {
+    port,
+    host: flags.host ?? env.SAWMILL_HOST ?? '0.0.0.0',
+    dataDir: path.resolve(flags.data ?? env.SAWMILL_DATA ?? './data'),
+    retentionMicros: parseDurationMs(flags.retention ?? env.SAWMILL_RETENTION ?? '0') * 1000,
+    limits: { ...DEFAULT_LIMITS },
+    maxSpoolBytes: Number(env.SAWMILL_MAX_SPOOL_BYTES ?? 2 * 1024 ** 3),
+    maxPendingBytes: Number(env.SAWMILL_MAX_PENDING_BYTES ?? 256 * 1024 ** 2),
+    queryTimeoutMs: parseDurationMs(flags.queryTimeout ?? env.SAWMILL_QUERY_TIMEOUT ?? '30s'),
+    logLevel: (flags.logLevel ?? env.SAWMILL_LOG_LEVEL ?? 'info') as ServerConfig['logLevel'],
+  };
+}

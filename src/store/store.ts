@@ -1,0 +1,112 @@
+import type { Level, OutputRecord } from '../model/record.js';
+import type { QueryNode } from '../query/ast.js';
+
+/**
+ * The storage seam. Embedded mode implements it on DuckDB, cluster mode on PostgreSQL; the
+ * conformance suite (test/store-conformance.ts) runs the same cases against both.
+ * Times are µs since the epoch, ranges inclusive on both ends.
+ */
+export interface TimeRange {
+  from?: number;
+  to?: number;
+}
+
+export interface QueryParams extends TimeRange {
+  query: QueryNode;
+}
+
+/** Position after the last hit of a page: (ts, id) of that hit, newest-first order. */
+export interface Cursor {
+  ts: number;
+  id: string;
+}
+
+export interface SearchParams extends QueryParams {
+  limit: number;
+  cursor?: Cursor;
+  /** Skip the exact count (export, CLI paging) when the caller does not need it. */
+  withTotal?: boolean;
+}
+
+export interface SearchResult {
+  hits: OutputRecord[];
+  total: number | null;
+  /** Present when more hits follow the last one. */
+  next: Cursor | null;
+}
+
+export interface HistogramParams extends QueryParams {
+  intervalMicros: number;
+}
+
+export interface HistogramBucket {
+  /** Bucket start, µs. */
+  ts: number;
+  counts: Partial<Record<Level, number>>;
+  total: number;
+}
+
+export interface FieldSummary {
+  field: string;
+  /** Records (of the sample) that have the field. */
+  count: number;
+  top: Array<{ value: string; count: number }>;
+}
+
+export interface FieldsParams extends QueryParams {
+  /** How many newest matching records to summarise. */
+  sample: number;
+  top: number;
+}
+
+export interface ContextResult {
+  anchor: OutputRecord;
+  /** Older records, oldest first. */
+  before: OutputRecord[];
+  /** Newer records, oldest first. */
+  after: OutputRecord[];
+}
+
+/** A batch of normalised records as NDJSON lines (model/record.ts `toStoredLine`). */
+export interface LoadBatch {
+  /** Unique, stable across redelivery: the store applies a key at most once. */
+  key: string;
+  /** Either a file of NDJSON lines or the lines themselves. */
+  file?: string;
+  lines?: string[];
+}
+
+export interface LoadResult {
+  /** Rows inserted (0 when the key had already been applied). */
+  inserted: number;
+  /** Highest id in the batch, for live tail. */
+  maxId: string | null;
+  minId: string | null;
+}
+
+export interface StoreStats {
+  records: number;
+  bytesOnDisk: number;
+  partitions: number;
+}
+
+export interface Store {
+  open(): Promise<void>;
+  close(): Promise<void>;
+  /** Insert a batch exactly once (idempotent by key), durably, in one transaction. */
+  load(batch: LoadBatch): Promise<LoadResult>;
+  /** Highest record id stored, to seed the id generator after a restart. */
+  maxId(): Promise<bigint>;
+  search(p: SearchParams): Promise<SearchResult>;
+  /** Records with id in (afterId, upToId] matching the query, oldest first (live tail). */
+  since(query: QueryNode, afterId: string, upToId: string, limit: number): Promise<OutputRecord[]>;
+  count(p: QueryParams): Promise<number>;
+  histogram(p: HistogramParams): Promise<HistogramBucket[]>;
+  fields(p: FieldsParams): Promise<FieldSummary[]>;
+  context(id: string, before: number, after: number): Promise<ContextResult | null>;
+  /** Newest first, streamed in pages so memory stays bounded. */
+  export(p: QueryParams): AsyncIterable<OutputRecord>;
+  /** Remove every record older than `cutoff` (µs). Returns records removed. */
+  applyRetention(cutoff: number): Promise<number>;
+  stats(): Promise<StoreStats>;
+}
