@@ -32,6 +32,8 @@ export interface NormaliseContext {
   limits: Limits;
   /** Receive time in µs: the timestamp of records that carry none. */
   nowMicros: number;
+  /** Oldest accepted timestamp (µs); with retention on, older records would be deleted at once. */
+  minMicros?: number;
 }
 
 /** Turn one untrusted candidate into a stored record, or say exactly why not. */
@@ -54,10 +56,12 @@ export function normaliseRecord(candidate: unknown, ctx: NormaliseContext): Norm
     const parsed = parseTimestamp(src[tsKey]);
     if ('error' in parsed) return fail('invalid_timestamp', `"${tsKey}": ${parsed.error}`);
     ts = parsed.micros;
-    if (ts < ctx.limits.minTimestampMicros || ts > ctx.nowMicros + ctx.limits.maxFutureMicros) {
+    const min = Math.max(ctx.limits.minTimestampMicros, ctx.minMicros ?? 0);
+    if (ts < min || ts > ctx.nowMicros + ctx.limits.maxFutureMicros) {
+      const oldest = new Date(min / 1000).toISOString();
       return fail(
         'timestamp_out_of_range',
-        `"${tsKey}" ${JSON.stringify(src[tsKey])} is outside the accepted range (1970-01-01 to now + ${
+        `"${tsKey}" ${JSON.stringify(src[tsKey])} is outside the accepted range (${oldest} to now + ${
           ctx.limits.maxFutureMicros / 3_600_000_000
         }h)`,
       );

@@ -67,17 +67,24 @@ export interface ContextResult {
   after: OutputRecord[];
 }
 
-/** A batch of normalised records as NDJSON lines (model/record.ts `toStoredLine`). */
-export interface LoadBatch {
-  /** Unique, stable across redelivery: the store applies a key at most once. */
+/**
+ * One unit of exactly-once loading: a spool segment or a broker message. Its records are
+ * normalised NDJSON lines (model/record.ts `toStoredLine`), either in a file or in memory.
+ */
+export interface LoadPart {
+  /** Unique and stable across redelivery: the store applies a key at most once, ever. */
   key: string;
-  /** Either a file of NDJSON lines or the lines themselves. */
   file?: string;
   lines?: string[];
 }
 
+/** Parts loaded together in one transaction (a backlog of segments loads as one bulk insert). */
+export interface LoadBatch {
+  parts: LoadPart[];
+}
+
 export interface LoadResult {
-  /** Rows inserted (0 when the key had already been applied). */
+  /** Rows inserted (parts whose key had already been applied insert nothing). */
   inserted: number;
   /** Highest id in the batch, for live tail. */
   maxId: string | null;
@@ -101,6 +108,8 @@ export interface Store {
   /** Records with id in (afterId, upToId] matching the query, oldest first (live tail). */
   since(query: QueryNode, afterId: string, upToId: string, limit: number): Promise<OutputRecord[]>;
   count(p: QueryParams): Promise<number>;
+  /** Oldest and newest timestamp among matching records (null when none match). */
+  timeBounds(p: QueryParams): Promise<{ from: number; to: number } | null>;
   histogram(p: HistogramParams): Promise<HistogramBucket[]>;
   fields(p: FieldsParams): Promise<FieldSummary[]>;
   context(id: string, before: number, after: number): Promise<ContextResult | null>;

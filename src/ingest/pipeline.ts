@@ -1,0 +1,76 @@
+import { type IngestBuffer, OverloadedError } from '../buffer/buffer.js';
+import type { Metrics } from '../metrics.js';
+import type { IdGenerator } from '../model/id.js';
+import type { Limits } from '../model/limits.js';
+import { normaliseRecord, type RecordError, serialiseRecord } from '../model/normalise.js';
+import type { StoredRecord } from '../model/record.js';
+import type { Candidate } from './candidate.js';
+
+export interface IngestError extends RecordError {
+  /** 0-based position of the record in the request. */
+  index: number;
+  /** 1-based line, for line-oriented bodies. */
+  line?: number;
+}
+
+export interface IngestOutcome {
+  accepted: number;
+  errors: IngestError[];
+  /** The records as stored, in request order (protocol adapters echo ids back). */
+  ids: Array<string | null>;
+}
+
+/**
+ * The write path every protocol shares: normalise and validate each candidate, give the valid
+ * ones ids, and append them to the durable buffer. Resolves only once the buffer says they are
+ * durable; rejects (nothing stored) when the buffer refuses.
+ */
+export class IngestPipeline {
+  /** Off until the backlog from before a restart is loaded and the id generator is seeded. */
+  accepting = false;
+
+  constructor(
+    private readonly buffer: IngestBuffer,
+    private readonly ids: IdGenerator,
+    private readonly limits: Limits,
+    private readonly metrics: Metrics,
+    /** Records older than this many µs are refused (retention would delete them at once); 0 = keep all. */
+    private readonly retentionMicros = 0,
+  ) {}
+
+  async ingest(candidates: Candidate[], protocol: string): Promise<IngestOutcome> {
+    if (!this.accepting) throw new OverloadedError('server is starting: replaying its spool', 503, 1);
+    const nowMicros = Date.now() * 1000;
+    const minMicros = this.retentionMicros > 0 ? nowMicros - this.retentionMicros : undefined;
+    const ctx = { limits: this.limits, nowMicros, minMicros };
+    const errors: IngestError[] = [];
+    const valid: Array<{ index: number; record: Omit<StoredRecord, 'id'> }> = [];
+    candidates.forEach((c, index) => {
+      if ('error' in c) {
+        errors.push({ index, line: c.line, ...c.error });
+        return;
+      }
+      const r = normaliseRecord(c.value, ctx);
+      if ('error' in r) errors.push({ index, line: c.line, ...r.error });
+      else valid.push({ index, record: r.record });
+    });
+
+    const ids: Array<string | null> = new Array(candidates.length).fill(null);
+    const lines: string[] = [];
+    let next = valid.length > 0 ? this.ids.reserve(valid.length) : 0n;
+    for (const { index, record } of valid) {
+      const id = (next++).toString();
+      const line = serialiseRecord({ id, ...record }, this.limits);
+      if (typeof line !== 'string') errors.push({ index, line: candidates[index]!.line, ...line });
+      else {
+        lines.push(line);
+        ids[index] = id;
+      }
+    }
+    if (lines.length > 0) await this.buffer.append(lines);
+    errors.sort((a, b) => a.index - b.index);
+    this.metrics.recordsIngested.inc({ result: 'accepted', protocol }, lines.length);
+    if (errors.length > 0) this.metrics.recordsIngested.inc({ result: 'rejected', protocol }, errors.length);
+    return { accepted: lines.length, errors, ids };
+  }
+}

@@ -1,0 +1,51 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics, one registry per server so tests can run several servers in one process. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly recordsIngested = new Counter({
+    name: 'sawmill_ingest_records_total',
+    help: 'Records received, by result (accepted = durable in the buffer; rejected = refused with a reason).',
+    labelNames: ['result', 'protocol'] as const,
+    registers: [this.registry],
+  });
+  readonly bytesIngested = new Counter({
+    name: 'sawmill_ingest_bytes_total',
+    help: 'Request body bytes received by ingest endpoints (before decompression).',
+    labelNames: ['protocol'] as const,
+    registers: [this.registry],
+  });
+  readonly refusals = new Counter({
+    name: 'sawmill_ingest_refusals_total',
+    help: 'Ingest requests refused because the server was overloaded (429/503).',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  readonly bufferDepth = new Gauge({
+    name: 'sawmill_buffer_depth_bytes',
+    help: 'Bytes accepted but not yet loaded into the store.',
+    registers: [this.registry],
+  });
+  readonly recordsLoaded = new Counter({
+    name: 'sawmill_store_loaded_records_total',
+    help: 'Records loaded into the store.',
+    registers: [this.registry],
+  });
+  readonly loadDuration = new Histogram({
+    name: 'sawmill_store_load_duration_seconds',
+    help: 'Time to load one batch into the store.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly queryDuration = new Histogram({
+    name: 'sawmill_query_duration_seconds',
+    help: 'Query latency by endpoint.',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'sawmill_' });
+  }
+}

@@ -1,0 +1,66 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { OverloadedError } from '../buffer/buffer.js';
+import { QueryTimeoutError } from '../store/duckdb/pool.js';
+import type { ServerContext } from './context.js';
+import { ApiError } from './errors.js';
+import { registerExportRoute } from './routes/export.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerIngestRoutes } from './routes/ingest.js';
+import { registerSearchRoutes } from './routes/search.js';
+import { registerTailRoute } from './routes/tail.js';
+
+/** The HTTP app: routes plus one error handler that turns every failure into the JSON catalogue. */
+export function buildApp(ctx: ServerContext): FastifyInstance {
+  const app = Fastify({
+    logger: ctx.config.logLevel === 'silent' ? false : { level: ctx.config.logLevel },
+    bodyLimit: ctx.config.limits.maxBodyBytes,
+    disableRequestLogging: true,
+    // Log shippers send long query strings rarely, but label-heavy URLs exist; keep the default cap.
+  });
+
+  // Every body arrives as raw bytes: each ingest protocol decodes (and decompresses) its own.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err: FastifyError | Error, req, reply) => {
+    const api = toApiError(err);
+    if (api.status >= 500 && !(err instanceof OverloadedError) && !(err instanceof QueryTimeoutError)) {
+      req.log.error(err);
+    }
+    if (err instanceof OverloadedError) ctx.metrics.refusals.inc({ status: String(err.status) });
+    if (api.retryAfter !== undefined) void reply.header('retry-after', String(api.retryAfter));
+    return reply.code(api.status).send(api.toJSON());
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send(new ApiError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`).toJSON());
+  });
+
+  app.get('/', async (_req, reply) =>
+    reply.send({
+      name: 'sawmill',
+      ingest: ['POST /', 'POST /api/v1/logs'],
+      read: ['/api/v1/search', '/api/v1/histogram', '/api/v1/fields', '/api/v1/context/:id', '/api/v1/tail', '/api/v1/export'],
+      docs: 'docs/api.md',
+    }),
+  );
+  registerIngestRoutes(app, ctx);
+  registerSearchRoutes(app, ctx);
+  registerExportRoute(app, ctx);
+  registerTailRoute(app, ctx);
+  registerHealthRoutes(app, ctx);
+  return app;
+}
+
+function toApiError(err: FastifyError | Error): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof OverloadedError) {
+    return new ApiError(err.status === 429 ? 'overloaded' : 'unavailable', err.message, undefined, err.retryAfterSeconds);
+  }
+  if (err instanceof QueryTimeoutError) return new ApiError('query_timeout', err.message, undefined, 1);
+  const fe = err as FastifyError;
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fe.statusCode === 413) {
+    return new ApiError('body_too_large', `request body is larger than the limit: ${fe.message}`);
+  }
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return new ApiError('invalid_body', fe.message);
+  return new ApiError('internal', 'internal error; see the server log');
+}

@@ -1,0 +1,18 @@
+import type { IngestBuffer } from '../buffer/buffer.js';
+import type { ServerConfig } from '../config.js';
+import type { IngestPipeline } from '../ingest/pipeline.js';
+import type { Metrics } from '../metrics.js';
+import type { Store } from '../store/store.js';
+import type { TailHub } from './tail-hub.js';
+
+/** Everything a route needs, assembled once by server/start.ts. */
+export interface ServerContext {
+  config: ServerConfig;
+  store: Store;
+  buffer: IngestBuffer;
+  pipeline: IngestPipeline;
+  metrics: Metrics;
+  tail: TailHub;
+  /** False until the spool backlog from before a restart has been loaded. */
+  ready: boolean;
+}

@@ -1,0 +1,87 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { autoInterval } from '../../store/interval.js';
+import { parseDurationMs } from '../../config.js';
+import { microsToIso } from '../../model/record.js';
+import type { ServerContext } from '../context.js';
+import { ApiError } from '../errors.js';
+import { cursorParam, encodeCursor, intParam, type RawParams, rangeParams, str } from '../params.js';
+
+/** The read API: search, histogram, fields and context (docs/api.md). */
+export function registerSearchRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const timed = <T>(endpoint: string, fn: (params: RawParams, req: FastifyRequest) => Promise<T>) => {
+    return async (req: FastifyRequest) => {
+      const start = performance.now();
+      const result = await fn(req.query as RawParams, req);
+      const tookMs = Math.round((performance.now() - start) * 10) / 10;
+      ctx.metrics.queryDuration.observe({ endpoint }, tookMs / 1000);
+      return { ...result, tookMs };
+    };
+  };
+
+  app.get(
+    '/api/v1/search',
+    timed('search', async (params) => {
+      const range = rangeParams(params);
+      const result = await ctx.store.search({
+        ...range,
+        limit: intParam(params, 'limit', 100, 1, 10_000),
+        cursor: cursorParam(params),
+      });
+      return { hits: result.hits, total: result.total, next: result.next ? encodeCursor(result.next) : null };
+    }),
+  );
+
+  app.get(
+    '/api/v1/histogram',
+    timed('histogram', async (params) => {
+      const range = rangeParams(params);
+      let { from, to } = range;
+      if (from === undefined || to === undefined) {
+        const bounds = await ctx.store.timeBounds(range);
+        from ??= bounds?.from ?? Date.now() * 1000;
+        to ??= Math.max(bounds?.to ?? from, from);
+      }
+      const text = str(params, 'interval');
+      let interval: number;
+      if (text === undefined || text === '' || text === 'auto') interval = autoInterval(from, to);
+      else {
+        try {
+          interval = parseDurationMs(text) * 1000;
+        } catch (err) {
+          throw new ApiError('invalid_parameter', `"interval": ${(err as Error).message}`);
+        }
+        if (interval < 1000) throw new ApiError('invalid_parameter', '"interval" must be at least 1s');
+      }
+      const buckets = await ctx.store.histogram({ ...range, from, to, intervalMicros: interval });
+      return {
+        from: microsToIso(from),
+        to: microsToIso(to),
+        intervalMs: interval / 1000,
+        buckets: buckets.map((b) => ({ ts: microsToIso(b.ts), total: b.total, counts: b.counts })),
+      };
+    }),
+  );
+
+  app.get(
+    '/api/v1/fields',
+    timed('fields', async (params) => {
+      const sample = intParam(params, 'sample', 500, 1, 10_000);
+      const fields = await ctx.store.fields({ ...rangeParams(params), sample, top: intParam(params, 'top', 5, 1, 100) });
+      return { fields, sample };
+    }),
+  );
+
+  app.get(
+    '/api/v1/context/:id',
+    timed('context', async (params, req) => {
+      const { id } = req.params as { id: string };
+      const result = await ctx.store.context(
+        id,
+        intParam(params, 'before', 10, 0, 1000),
+        intParam(params, 'after', 10, 0, 1000),
+      );
+      if (!result) throw new ApiError('not_found', `no record with id ${JSON.stringify(id)}`);
+      return result;
+    }),
+  );
+}

@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import type { ServerContext } from '../context.js';
+import { queryParam, type RawParams } from '../params.js';
+
+const KEEPALIVE_MS = 15_000;
+
+/**
+ * `GET /api/v1/tail?q=`: Server-Sent Events, one `record` event per new matching record,
+ * `id:` set to the record id so a reconnecting client resumes with Last-Event-ID.
+ */
+export function registerTailRoute(app: FastifyInstance, ctx: ServerContext): void {
+  app.get('/api/v1/tail', async (req, reply) => {
+    const query = queryParam(req.query as RawParams); // a syntax error is a 400 before the stream opens
+    const resume = req.headers['last-event-id'];
+    const lastId = typeof resume === 'string' && /^\d{1,20}$/.test(resume) ? resume : ctx.tail.latest;
+    reply.hijack();
+    const out = reply.raw;
+    out.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    out.write(': connected\n\n');
+    const unsubscribe = ctx.tail.subscribe({
+      query,
+      lastId,
+      send(records) {
+        let chunk = '';
+        for (const r of records) chunk += `id: ${r.id}\nevent: record\ndata: ${JSON.stringify(r)}\n\n`;
+        out.write(chunk);
+      },
+    });
+    const keepalive = setInterval(() => out.write(': keepalive\n\n'), KEEPALIVE_MS);
+    req.raw.on('close', () => {
+      clearInterval(keepalive);
+      unsubscribe();
+    });
+  });
+}

@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { Spool } from '../buffer/spool/spool.js';
+import type { ServerConfig } from '../config.js';
+import { IngestPipeline } from '../ingest/pipeline.js';
+import { Metrics } from '../metrics.js';
+import { IdGenerator } from '../model/id.js';
+import { DuckDbStore } from '../store/duckdb/duckdb-store.js';
+import { buildApp } from './app.js';
+import type { ServerContext } from './context.js';
+import { TailHub } from './tail-hub.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  ctx: ServerContext;
+  close(): Promise<void>;
+}
+
+const RETENTION_EVERY_MS = 10 * 60 * 1000;
+
+/**
+ * Embedded mode: DuckDB store + local spool in `config.dataDir`, HTTP on `config.port`.
+ * Start-up order matters for exactly-once: the spool's backlog from before a crash is loaded
+ * (idempotently, by segment key) before ingest opens, and ids are seeded past everything stored.
+ */
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const metrics = new Metrics();
+  const store = new DuckDbStore({
+    dir: config.dataDir,
+    queryTimeoutMs: config.queryTimeoutMs,
+    memoryLimit: process.env.SAWMILL_DUCKDB_MEMORY ?? '512MB',
+  });
+  await store.open();
+  const logError = (err: unknown) => app.log.error(err);
+  const spool = new Spool({
+    dir: path.join(config.dataDir, 'spool'),
+    maxPendingBytes: config.maxPendingBytes,
+    maxSpoolBytes: config.maxSpoolBytes,
+    onError: (err) => logError(err),
+  });
+  await spool.open();
+  const ids = new IdGenerator();
+  const tail = new TailHub(store, (err) => logError(err));
+  const pipeline = new IngestPipeline(spool, ids, config.limits, metrics, config.retentionMicros);
+  const ctx: ServerContext = { config, store, buffer: spool, pipeline, metrics, tail, ready: false };
+  const app = buildApp(ctx);
+
+  spool.startDelivery(async (batch) => {
+    const end = metrics.loadDuration.startTimer();
+    const result = await store.load(batch);
+    end();
+    metrics.recordsLoaded.inc(result.inserted);
+    if (result.maxId) tail.batchLoaded(result.maxId);
+  });
+
+  await app.listen({ port: config.port, host: config.host });
+  await spool.drain(); // the backlog left by a previous run
+  const maxId = await store.maxId();
+  ids.advancePast(maxId);
+  tail.latest = maxId.toString();
+  pipeline.accepting = true;
+  ctx.ready = true;
+
+  let retention: NodeJS.Timeout | undefined;
+  if (config.retentionMicros > 0) {
+    const sweep = () =>
+      store
+        .applyRetention(Date.now() * 1000 - config.retentionMicros)
+        .then((n) => n > 0 && app.log.info({ removed: n }, 'retention removed old records'))
+        .catch(logError);
+    await sweep();
+    retention = setInterval(sweep, RETENTION_EVERY_MS);
+    retention.unref();
+  }
+
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return {
+    url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
+    port,
+    ctx,
+    async close() {
+      clearInterval(retention);
+      pipeline.accepting = false;
+      await app.close();
+      await spool.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,411 @@
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import type { OutputRecord } from '../../model/record.js';
+import type { QueryNode } from '../../query/ast.js';
+import { compileWhere } from '../../query/sql/compile.js';
+import { duckdbDialect } from '../../query/sql/duckdb.js';
+import { extractTimeBounds } from '../../query/time.js';
+import { summariseFields } from '../field-summary.js';
+import { MAX_BUCKETS } from '../interval.js';
+import type {
+  ContextResult,
+  Cursor,
+  FieldSummary,
+  FieldsParams,
+  HistogramBucket,
+  HistogramParams,
+  LoadBatch,
+  LoadResult,
+  QueryParams,
+  SearchParams,
+  SearchResult,
+  Store,
+  StoreStats,
+} from '../store.js';
+import { ConnectionPool } from './pool.js';
+import { rowToRecord } from './rows.js';
+import {
+  COLUMNS_DDL,
+  NDJSON_COLUMNS,
+  NDJSON_PROJECTION,
+  type Partition,
+  partitionForDay,
+  partitionFromTable,
+  SELECT_RECORD,
+  TEMPLATE_TABLE,
+  VIEW,
+} from './schema.js';
+
+export interface DuckDbStoreOptions {
+  /** Directory holding `sawmill.duckdb` (and a scratch folder for in-memory batches). */
+  dir: string;
+  queryTimeoutMs: number;
+  /** DuckDB's buffer-manager limit; keeps the process's peak RSS bounded. */
+  memoryLimit?: string;
+  threads?: number;
+  readers?: number;
+}
+
+/** Exactly-once bookkeeping: every applied load key, committed with its rows. */
+const LOADED_TABLE = 'sawmill_loaded';
+
+export class DuckDbStore implements Store {
+  private instance!: DuckDBInstance;
+  private writer!: DuckDBConnection;
+  private pool!: ConnectionPool;
+  /** Day partitions, newest first. */
+  private partitions: Partition[] = [];
+  private scratchSeq = 0;
+
+  constructor(private readonly opts: DuckDbStoreOptions) {}
+
+  get file(): string {
+    return path.join(this.opts.dir, 'sawmill.duckdb');
+  }
+
+  async open(): Promise<void> {
+    await mkdir(path.join(this.opts.dir, 'scratch'), { recursive: true });
+    this.instance = await DuckDBInstance.create(this.file, {
+      threads: String(this.opts.threads ?? 2),
+      memory_limit: this.opts.memoryLimit ?? '512MB',
+      temp_directory: path.join(this.opts.dir, 'duckdb-tmp'),
+    });
+    this.writer = await this.instance.connect();
+    await this.writer.run(`CREATE TABLE IF NOT EXISTS ${TEMPLATE_TABLE} (${COLUMNS_DDL})`);
+    await this.writer.run(
+      `CREATE TABLE IF NOT EXISTS ${LOADED_TABLE} (key VARCHAR PRIMARY KEY, loaded_at TIMESTAMP NOT NULL)`,
+    );
+    const tables = (await this.writer.runAndReadAll('SELECT table_name FROM duckdb_tables()')).getRows();
+    this.partitions = tables
+      .map((r) => partitionFromTable(r[0] as string))
+      .filter((p): p is Partition => p !== null)
+      .sort((a, b) => b.start - a.start);
+    await this.writer.run(this.viewSql());
+    this.pool = await ConnectionPool.create(this.instance, this.opts.readers ?? 4);
+  }
+
+  async close(): Promise<void> {
+    this.pool.close();
+    await this.writer.run('CHECKPOINT');
+    this.writer.closeSync();
+    this.instance.closeSync();
+  }
+
+  async load(batch: LoadBatch): Promise<LoadResult> {
+    const w = this.writer;
+    const scratch: string[] = [];
+    await w.run('BEGIN TRANSACTION');
+    try {
+      const keys = batch.parts.map((p) => p.key);
+      const applied = new Set(
+        (
+          await w.runAndReadAll(
+            `SELECT key FROM ${LOADED_TABLE} WHERE key IN (${keys.map((_, i) => `$${i + 1}`).join(',')})`,
+            keys,
+          )
+        )
+          .getRows()
+          .map((r) => r[0] as string),
+      );
+      const files: string[] = [];
+      for (const part of batch.parts) {
+        if (applied.has(part.key)) continue;
+        if (part.file) files.push(part.file);
+        else if (part.lines && part.lines.length > 0) {
+          const file = path.join(this.opts.dir, 'scratch', `${process.pid}-${++this.scratchSeq}.ndjson`);
+          await writeFile(file, `${part.lines.join('\n')}\n`);
+          scratch.push(file);
+          files.push(file);
+        }
+      }
+      const result: LoadResult = { inserted: 0, minId: null, maxId: null };
+      if (files.length > 0) Object.assign(result, await this.insertFiles(w, files));
+      const fresh = keys.filter((k) => !applied.has(k));
+      if (fresh.length > 0) {
+        await w.run(
+          `INSERT INTO ${LOADED_TABLE} VALUES ${fresh.map((_, i) => `($${i + 1}, now())`).join(',')}`,
+          fresh,
+        );
+      }
+      await w.run('COMMIT');
+      return result;
+    } catch (err) {
+      await w.run('ROLLBACK').catch(() => {});
+      // A partition created inside the failed transaction does not exist any more.
+      await this.refreshPartitions();
+      throw err;
+    } finally {
+      await Promise.all(scratch.map((f) => rm(f, { force: true })));
+    }
+  }
+
+  private async insertFiles(w: DuckDBConnection, files: string[]): Promise<LoadResult> {
+    // Paths are generated by the server (spool/scratch), never by a client; quote them anyway.
+    const list = files.map((f) => `'${f.replaceAll("'", "''")}'`).join(',');
+    await w.run(
+      `CREATE OR REPLACE TEMP TABLE incoming AS SELECT ${NDJSON_PROJECTION}
+       FROM read_ndjson([${list}], columns = ${NDJSON_COLUMNS}, format = 'newline_delimited',
+                        maximum_object_size = 16777216)`,
+    );
+    const summary = (
+      await w.runAndReadAll(
+        `SELECT strftime(ts, '%Y-%m-%d') AS day, count(*), min(id)::VARCHAR, max(id)::VARCHAR
+         FROM incoming GROUP BY day ORDER BY day`,
+      )
+    ).getRows();
+    let inserted = 0;
+    let minId: bigint | null = null;
+    let maxId: bigint | null = null;
+    let created = false;
+    for (const [day, count, lo, hi] of summary) {
+      const p = partitionForDay(day as string);
+      if (!this.partitions.some((q) => q.table === p.table)) {
+        await w.run(`CREATE TABLE IF NOT EXISTS ${p.table} (${COLUMNS_DDL})`);
+        this.partitions.push(p);
+        created = true;
+      }
+      const where = summary.length === 1 ? '' : `WHERE strftime(ts, '%Y-%m-%d') = $1`;
+      await w.run(
+        `INSERT INTO ${p.table} SELECT * FROM incoming ${where} ORDER BY ts, id`,
+        summary.length === 1 ? [] : [day as string],
+      );
+      inserted += Number(count as bigint);
+      const l = BigInt(lo as string);
+      const h = BigInt(hi as string);
+      if (minId === null || l < minId) minId = l;
+      if (maxId === null || h > maxId) maxId = h;
+    }
+    await w.run('DROP TABLE incoming');
+    if (created) {
+      this.partitions.sort((a, b) => b.start - a.start);
+      await w.run(this.viewSql());
+    }
+    return { inserted, minId: minId?.toString() ?? null, maxId: maxId?.toString() ?? null };
+  }
+
+  private viewSql(): string {
+    const parts = [TEMPLATE_TABLE, ...this.partitions.map((p) => p.table)];
+    return `CREATE OR REPLACE VIEW ${VIEW} AS ${parts.map((t) => `SELECT * FROM ${t}`).join(' UNION ALL ')}`;
+  }
+
+  private async refreshPartitions(): Promise<void> {
+    const tables = (await this.writer.runAndReadAll('SELECT table_name FROM duckdb_tables()')).getRows();
+    const names = new Set(tables.map((r) => r[0] as string));
+    this.partitions = this.partitions.filter((p) => names.has(p.table));
+  }
+
+  async maxId(): Promise<bigint> {
+    const rows = await this.pool.rows(`SELECT coalesce(max(id), 0)::VARCHAR FROM ${VIEW}`, [], 60_000);
+    return BigInt(rows[0]![0] as string);
+  }
+
+  /** WHERE clause for a query plus time range, with its parameters. */
+  private where(p: QueryParams): { sql: string; params: DuckDBValue[]; from?: number; to?: number } {
+    const params: unknown[] = [];
+    const clauses = [compileWhere(p.query, duckdbDialect, params)];
+    const bounds = extractTimeBounds(p.query);
+    const from = max(p.from, bounds.from);
+    const to = min(p.to, bounds.to);
+    if (from !== undefined) {
+      params.push(from);
+      clauses.push(`ts >= make_timestamp($${params.length}::BIGINT)`);
+    }
+    if (to !== undefined) {
+      params.push(to);
+      clauses.push(`ts <= make_timestamp($${params.length}::BIGINT)`);
+    }
+    return { sql: clauses.join(' AND '), params: params as DuckDBValue[], from, to };
+  }
+
+  private partitionsIn(from?: number, to?: number): Partition[] {
+    return this.partitions.filter((p) => (from === undefined || p.end > from) && (to === undefined || p.start <= to));
+  }
+
+  async search(p: SearchParams): Promise<SearchResult> {
+    const w = this.where(p);
+    const total = p.withTotal === false ? Promise.resolve(null) : this.countWhere(w);
+    const rows: DuckDBValue[][] = [];
+    const want = p.limit + 1; // one extra tells whether another page follows
+    const cursorParams = [...w.params];
+    let cursorSql = '';
+    if (p.cursor) {
+      cursorParams.push(p.cursor.ts, p.cursor.id);
+      const t = `make_timestamp($${cursorParams.length - 1}::BIGINT)`;
+      cursorSql = ` AND (ts < ${t} OR (ts = ${t} AND id < $${cursorParams.length}::UBIGINT))`;
+    }
+    // Newest day first; stop as soon as the page is full (most searches touch one partition).
+    for (const part of this.partitionsIn(w.from, p.cursor ? min(w.to, p.cursor.ts) : w.to)) {
+      const page = await this.pool.rows(
+        `SELECT ${SELECT_RECORD} FROM ${part.table} WHERE ${w.sql}${cursorSql}
+         ORDER BY ts DESC, id DESC LIMIT ${want - rows.length}`,
+        cursorParams,
+        this.opts.queryTimeoutMs,
+      );
+      rows.push(...page);
+      if (rows.length >= want) break;
+    }
+    let next: Cursor | null = null;
+    if (rows.length > p.limit) {
+      rows.length = p.limit;
+      const last = rows[rows.length - 1]!;
+      next = { ts: Number(last[1] as bigint), id: last[0] as string };
+    }
+    return { hits: rows.map(rowToRecord), total: await total, next };
+  }
+
+  async count(p: QueryParams): Promise<number> {
+    return this.countWhere(this.where(p));
+  }
+
+  async timeBounds(p: QueryParams): Promise<{ from: number; to: number } | null> {
+    const w = this.where(p);
+    const rows = await this.pool.rows(
+      `SELECT epoch_us(min(ts)), epoch_us(max(ts)) FROM ${VIEW} WHERE ${w.sql}`,
+      w.params,
+      this.opts.queryTimeoutMs,
+    );
+    const [lo, hi] = rows[0]!;
+    return lo === null ? null : { from: Number(lo as bigint), to: Number(hi as bigint) };
+  }
+
+  private async countWhere(w: { sql: string; params: DuckDBValue[] }): Promise<number> {
+    const rows = await this.pool.rows(
+      `SELECT count(*) FROM ${VIEW} WHERE ${w.sql}`,
+      w.params,
+      this.opts.queryTimeoutMs,
+    );
+    return Number(rows[0]![0] as bigint);
+  }
+
+  async since(query: QueryNode, afterId: string, upToId: string, limit: number): Promise<OutputRecord[]> {
+    const params: unknown[] = [afterId, upToId];
+    const where = compileWhere(query, duckdbDialect, params);
+    const rows = await this.pool.rows(
+      `SELECT ${SELECT_RECORD} FROM ${VIEW} WHERE id > $1::UBIGINT AND id <= $2::UBIGINT AND ${where}
+       ORDER BY id LIMIT ${Math.max(1, Math.floor(limit))}`,
+      params as DuckDBValue[],
+      this.opts.queryTimeoutMs,
+    );
+    return rows.map(rowToRecord);
+  }
+
+  async histogram(p: HistogramParams): Promise<HistogramBucket[]> {
+    const w = this.where(p);
+    let interval = Math.max(1, Math.floor(p.intervalMicros));
+    if (w.from !== undefined && w.to !== undefined) {
+      interval = Math.max(interval, Math.ceil((w.to - w.from + 1) / MAX_BUCKETS));
+    }
+    const params = [...w.params, interval];
+    const iv = `$${params.length}::BIGINT`;
+    const rows = await this.pool.rows(
+      `SELECT (epoch_us(ts) // ${iv}) * ${iv} AS bucket, level, count(*) FROM ${VIEW}
+       WHERE ${w.sql} GROUP BY ALL ORDER BY bucket LIMIT ${MAX_BUCKETS * 6}`,
+      params,
+      this.opts.queryTimeoutMs,
+    );
+    const buckets: HistogramBucket[] = [];
+    for (const [bucket, level, count] of rows) {
+      const ts = Number(bucket as bigint);
+      let b = buckets[buckets.length - 1];
+      if (!b || b.ts !== ts) {
+        b = { ts, counts: {}, total: 0 };
+        buckets.push(b);
+      }
+      const n = Number(count as bigint);
+      b.counts[level as keyof HistogramBucket['counts']] = n;
+      b.total += n;
+    }
+    return buckets;
+  }
+
+  async fields(p: FieldsParams): Promise<FieldSummary[]> {
+    const { hits } = await this.search({ ...p, limit: p.sample, withTotal: false });
+    return summariseFields(hits, p.top);
+  }
+
+  async context(id: string, before: number, after: number): Promise<ContextResult | null> {
+    if (!/^\d{1,20}$/.test(id)) return null;
+    const anchorRows = await this.pool.rows(
+      `SELECT ${SELECT_RECORD} FROM ${VIEW} WHERE id = $1::UBIGINT LIMIT 1`,
+      [id],
+      this.opts.queryTimeoutMs,
+    );
+    if (anchorRows.length === 0) return null;
+    const anchor = rowToRecord(anchorRows[0]!);
+    const ts = Number(anchorRows[0]![1] as bigint);
+    const side = async (older: boolean, n: number): Promise<OutputRecord[]> => {
+      if (n <= 0) return [];
+      const cmp = older ? '<' : '>';
+      const dir = older ? 'DESC' : 'ASC';
+      const rows = await this.pool.rows(
+        `SELECT ${SELECT_RECORD} FROM ${VIEW}
+         WHERE ts ${cmp} make_timestamp($1::BIGINT) OR (ts = make_timestamp($1::BIGINT) AND id ${cmp} $2::UBIGINT)
+         ORDER BY ts ${dir}, id ${dir} LIMIT ${Math.floor(n)}`,
+        [ts, id],
+        this.opts.queryTimeoutMs,
+      );
+      return rows.map(rowToRecord);
+    };
+    const [older, newer] = await Promise.all([side(true, before), side(false, after)]);
+    return { anchor, before: older.reverse(), after: newer };
+  }
+
+  async *export(p: QueryParams): AsyncIterable<OutputRecord> {
+    let cursor: Cursor | undefined;
+    for (;;) {
+      const page = await this.search({ ...p, limit: 5000, cursor, withTotal: false });
+      yield* page.hits;
+      if (!page.next) return;
+      cursor = page.next;
+    }
+  }
+
+  async applyRetention(cutoff: number): Promise<number> {
+    let removed = 0;
+    const w = this.writer;
+    await w.run('BEGIN TRANSACTION');
+    try {
+      for (const p of this.partitions) {
+        if (p.end <= cutoff) {
+          removed += Number((await w.runAndReadAll(`SELECT count(*) FROM ${p.table}`)).getRows()[0]![0] as bigint);
+          await w.run(`DROP TABLE ${p.table}`);
+        } else if (p.start < cutoff) {
+          const res = await w.run(`DELETE FROM ${p.table} WHERE ts < make_timestamp($1::BIGINT)`, [cutoff]);
+          removed += res.rowsChanged;
+        }
+      }
+      await w.run(`DELETE FROM ${LOADED_TABLE} WHERE loaded_at < now() - INTERVAL 7 DAY`);
+      const kept = this.partitions.filter((p) => p.end > cutoff);
+      const dropped = kept.length !== this.partitions.length;
+      this.partitions = kept;
+      if (dropped) await w.run(this.viewSql());
+      await w.run('COMMIT');
+    } catch (err) {
+      await w.run('ROLLBACK').catch(() => {});
+      await this.refreshPartitions();
+      throw err;
+    }
+    return removed;
+  }
+
+  async stats(): Promise<StoreStats> {
+    const rows = await this.pool.rows(`SELECT count(*) FROM ${VIEW}`, [], this.opts.queryTimeoutMs);
+    let bytesOnDisk = 0;
+    for (const f of [this.file, `${this.file}.wal`]) {
+      bytesOnDisk += await stat(f).then(
+        (s) => s.size,
+        () => 0,
+      );
+    }
+    return { records: Number(rows[0]![0] as bigint), bytesOnDisk, partitions: this.partitions.length };
+  }
+}
+
+function max(a?: number, b?: number): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+}
+
+function min(a?: number, b?: number): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}
