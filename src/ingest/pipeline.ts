@@ -44,7 +44,7 @@ export class IngestPipeline {
     const minMicros = this.retentionMicros > 0 ? nowMicros - this.retentionMicros : undefined;
     const ctx = { limits: this.limits, nowMicros, minMicros };
     const errors: IngestError[] = [];
-    const valid: Array<{ index: number; record: Omit<StoredRecord, 'id'> }> = [];
+    const valid: Array<{ index: number; record: StoredRecord }> = [];
     candidates.forEach((c, index) => {
       if ('error' in c) {
         errors.push({ index, line: c.line, ...c.error });
@@ -57,17 +57,21 @@ export class IngestPipeline {
 
     const ids: Array<string | null> = new Array(candidates.length).fill(null);
     const lines: string[] = [];
+    const tsRange = { min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY };
     let next = valid.length > 0 ? this.ids.reserve(valid.length) : 0n;
     for (const { index, record } of valid) {
       const id = (next++).toString();
-      const line = serialiseRecord({ id, ...record }, this.limits);
+      record.id = id;
+      const line = serialiseRecord(record, this.limits);
       if (typeof line !== 'string') errors.push({ index, line: candidates[index]!.line, ...line });
       else {
         lines.push(line);
         ids[index] = id;
+        if (record.ts < tsRange.min) tsRange.min = record.ts;
+        if (record.ts > tsRange.max) tsRange.max = record.ts;
       }
     }
-    if (lines.length > 0) await this.buffer.append(lines);
+    if (lines.length > 0) await this.buffer.append(lines, tsRange);
     errors.sort((a, b) => a.index - b.index);
     this.metrics.recordsIngested.inc({ result: 'accepted', protocol }, lines.length);
     if (errors.length > 0) this.metrics.recordsIngested.inc({ result: 'rejected', protocol }, errors.length);

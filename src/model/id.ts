@@ -22,6 +22,11 @@ export class IdGenerator {
     }
   }
 
+  /** The last id issued (0 before any): everything acknowledged so far has an id at or below it. */
+  last(): bigint {
+    return this.lastMs === 0 && this.seq === 0 ? 0n : ((BigInt(this.lastMs) << SEQ_BITS) | BigInt(this.seq)) - 1n;
+  }
+
   /** Reserve `count` consecutive ids; returns the first. */
   reserve(count: number): bigint {
     let ms = Math.max(this.now(), this.lastMs);

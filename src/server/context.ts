@@ -2,6 +2,7 @@ import type { IngestBuffer } from '../buffer/buffer.js';
 import type { ServerConfig } from '../config.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { Metrics } from '../metrics.js';
+import type { IdGenerator } from '../model/id.js';
 import type { Store } from '../store/store.js';
 import type { TailHub } from './tail-hub.js';
 
@@ -13,6 +14,7 @@ export interface ServerContext {
   pipeline: IngestPipeline;
   metrics: Metrics;
   tail: TailHub;
+  ids: IdGenerator;
   /** False until the spool backlog from before a restart has been loaded. */
   ready: boolean;
 }

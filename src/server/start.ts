@@ -42,7 +42,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const ids = new IdGenerator();
   const tail = new TailHub(store, (err) => logError(err));
   const pipeline = new IngestPipeline(spool, ids, config.limits, metrics, config.retentionMicros);
-  const ctx: ServerContext = { config, store, buffer: spool, pipeline, metrics, tail, ready: false };
+  const ctx: ServerContext = { config, store, buffer: spool, pipeline, metrics, tail, ids, ready: false };
   const app = buildApp(ctx);
 
   spool.startDelivery(async (batch) => {
@@ -50,14 +50,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const result = await store.load(batch);
     end();
     metrics.recordsLoaded.inc(result.inserted);
-    if (result.maxId) tail.batchLoaded(result.maxId);
+    if (result.inserted > 0) tail.batchLoaded();
   });
 
   await app.listen({ port: config.port, host: config.host });
   await spool.drain(); // the backlog left by a previous run
-  const maxId = await store.maxId();
-  ids.advancePast(maxId);
-  tail.latest = maxId.toString();
+  ids.advancePast(await store.maxId());
   pipeline.accepting = true;
   ctx.ready = true;
 

@@ -4,20 +4,21 @@ import type { Store } from '../store/store.js';
 
 export interface TailSubscriber {
   query: QueryNode;
-  /** Highest id already sent to this subscriber. */
+  /** Highest id already sent to (or skipped for) this subscriber. */
   lastId: string;
   send(records: OutputRecord[]): void;
 }
 
+const PAGE = 1000;
+
 /**
- * Live tail. Each time a batch lands in the store, every subscriber's query runs against just
- * the new id range (`Store.since`), so tail uses exactly the search semantics (and the store's
- * linear-time regex engine) and sees only durable records. Checks run one at a time, so a slow
- * subscriber query delays tail, never ingest.
+ * Live tail. Each time a batch lands in the store, every subscriber's query runs for the ids
+ * after the last one it saw (`Store.since`), so tail has exactly the search semantics (and the
+ * store's linear-time regex engine) and shows only durable records. Checks run one pass at a
+ * time: a slow subscriber query delays tail, never ingest.
  */
 export class TailHub {
   private readonly subscribers = new Set<TailSubscriber>();
-  private latestId = '0';
   private running: Promise<void> | null = null;
   private pending = false;
 
@@ -26,18 +27,9 @@ export class TailHub {
     private readonly onError: (err: unknown) => void,
   ) {}
 
-  /** The newest id known to be stored; new subscribers start after it. */
-  get latest(): string {
-    return this.latestId;
-  }
-
-  set latest(id: string) {
-    if (BigInt(id) > BigInt(this.latestId)) this.latestId = id;
-  }
-
   subscribe(sub: TailSubscriber): () => void {
     this.subscribers.add(sub);
-    if (BigInt(sub.lastId) < BigInt(this.latestId)) this.batchLoaded(this.latestId); // resume (Last-Event-ID)
+    this.batchLoaded(); // a resuming client (Last-Event-ID) catches up at once
     return () => this.subscribers.delete(sub);
   }
 
@@ -45,9 +37,8 @@ export class TailHub {
     return this.subscribers.size;
   }
 
-  /** Called after each committed load with the highest id it stored. */
-  batchLoaded(maxId: string): void {
-    this.latest = maxId;
+  /** Called after each committed load. */
+  batchLoaded(): void {
     if (this.subscribers.size === 0) return;
     if (this.running) {
       this.pending = true;
@@ -57,28 +48,21 @@ export class TailHub {
       this.running = null;
       if (this.pending) {
         this.pending = false;
-        this.batchLoaded(this.latestId);
+        this.batchLoaded();
       }
     });
   }
 
   private async deliver(): Promise<void> {
-    const upTo = this.latestId;
     for (const sub of [...this.subscribers]) {
       try {
-        // Page through large bursts so one subscriber never pulls an unbounded result.
-        while (BigInt(sub.lastId) < BigInt(upTo) && this.subscribers.has(sub)) {
-          const records = await this.store.since(sub.query, sub.lastId, upTo, 1000);
-          if (records.length === 0) {
-            sub.lastId = upTo;
-            break;
-          }
+        // Page through bursts so one subscriber never pulls an unbounded result.
+        for (;;) {
+          const records = await this.store.since(sub.query, sub.lastId, PAGE);
+          if (records.length === 0 || !this.subscribers.has(sub)) break;
           sub.lastId = records[records.length - 1]!.id;
           sub.send(records);
-          if (records.length < 1000) {
-            sub.lastId = upTo;
-            break;
-          }
+          if (records.length < PAGE) break;
         }
       } catch (err) {
         this.onError(err);

@@ -76,6 +76,13 @@ export interface LoadPart {
   key: string;
   file?: string;
   lines?: string[];
+  /** Oldest and newest record timestamp (µs), when known: lets a store skip a pre-pass. */
+  tsRange?: TsRange;
+}
+
+export interface TsRange {
+  min: number;
+  max: number;
 }
 
 /** Parts loaded together in one transaction (a backlog of segments loads as one bulk insert). */
@@ -86,9 +93,6 @@ export interface LoadBatch {
 export interface LoadResult {
   /** Rows inserted (parts whose key had already been applied insert nothing). */
   inserted: number;
-  /** Highest id in the batch, for live tail. */
-  maxId: string | null;
-  minId: string | null;
 }
 
 export interface StoreStats {
@@ -105,8 +109,11 @@ export interface Store {
   /** Highest record id stored, to seed the id generator after a restart. */
   maxId(): Promise<bigint>;
   search(p: SearchParams): Promise<SearchResult>;
-  /** Records with id in (afterId, upToId] matching the query, oldest first (live tail). */
-  since(query: QueryNode, afterId: string, upToId: string, limit: number): Promise<OutputRecord[]>;
+  /**
+   * Matching records with id > afterId, in id order (live tail). Batches load in id order, so
+   * once a record is visible every record with a smaller id is too.
+   */
+  since(query: QueryNode, afterId: string, limit: number): Promise<OutputRecord[]>;
   count(p: QueryParams): Promise<number>;
   /** Oldest and newest timestamp among matching records (null when none match). */
   timeBounds(p: QueryParams): Promise<{ from: number; to: number } | null>;

@@ -1,6 +1,6 @@
 import { type FileHandle, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { LoadBatch } from '../../store/store.js';
+import type { LoadBatch, TsRange } from '../../store/store.js';
 import { type IngestBuffer, OverloadedError } from '../buffer.js';
 
 /**
@@ -10,10 +10,13 @@ import { type IngestBuffer, OverloadedError } from '../buffer.js';
  * queue with a single write + fdatasync and resolves every caller whose bytes it covered. While
  * that fsync runs, the next group collects, so one fsync serves many requests.
  *
- * Read path: every `sealIntervalMs` the active segment is sealed and the sealed segments (oldest
- * first) are delivered to the store in one load; a segment file is deleted only after the store
- * committed it. The store records each segment's key in the same transaction as its rows, so a
- * crash between commit and delete cannot load a segment twice.
+ * Read path: the active segment is sealed once its oldest record has waited `maxDelayMs` (the
+ * bound on "acknowledged → searchable") or it holds `loadBytes`; sealed segments (oldest first)
+ * are delivered to the store in one load. Loads run one at a time, so under heavy ingest the
+ * batches grow while the previous load runs — the store gets big, efficient bulk inserts exactly
+ * when it needs them, and small prompt ones when traffic is light. A segment file is deleted
+ * only after the store committed it; the store records each segment's key in the same
+ * transaction as its rows, so a crash between commit and delete cannot load a segment twice.
  *
  * Crash recovery: a `kill -9` during a write can leave a partial last line (never acknowledged);
  * `open` truncates every segment back to its last newline, then all segments are replayed.
@@ -24,10 +27,10 @@ export interface SpoolOptions {
   maxPendingBytes: number;
   /** Refuse with 503 when this many bytes are on disk but not yet in the store (disk bound). */
   maxSpoolBytes: number;
-  /** Seal the active segment once it reaches this size even if the timer has not fired. */
-  segmentBytes?: number;
-  /** How often the active segment is sealed and handed to the store (search latency bound). */
-  sealIntervalMs?: number;
+  /** Seal and load once this many bytes wait, without waiting for `maxDelayMs`. */
+  loadBytes?: number;
+  /** Longest time an acknowledged record waits before its segment is sealed for loading. */
+  maxDelayMs?: number;
   /** Most bytes of segments loaded in one store transaction. */
   maxLoadBytes?: number;
   onError?: (err: unknown) => void;
@@ -35,6 +38,7 @@ export interface SpoolOptions {
 
 interface Pending {
   data: Buffer;
+  tsRange: TsRange;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -43,20 +47,29 @@ interface Segment {
   seq: number;
   file: string;
   bytes: number;
+  /** Known for segments written by this process; unknown after a restart. */
+  tsRange?: TsRange;
+}
+
+interface ActiveSegment extends Segment {
+  fd: FileHandle;
+  tsRange: TsRange;
+  /** When its first acknowledged bytes landed (ms, monotonic). */
+  firstWriteAt: number;
 }
 
 const SEGMENT_NAME = /^(\d{12})\.ndjson$/;
 
 export class Spool implements IngestBuffer {
-  private readonly segmentBytes: number;
-  private readonly sealIntervalMs: number;
+  private readonly loadBytes: number;
+  private readonly maxDelayMs: number;
   private readonly maxLoadBytes: number;
   private queue: Pending[] = [];
   private pendingBytes = 0;
   private flushQueued = false;
   /** Serialises writes, seals and close: the only code that touches the active file. */
   private chain: Promise<void> = Promise.resolve();
-  private active: (Segment & { fd: FileHandle }) | null = null;
+  private active: ActiveSegment | null = null;
   private readonly sealed: Segment[] = [];
   private nextSeq = 1;
   private undeliveredBytes = 0;
@@ -65,8 +78,8 @@ export class Spool implements IngestBuffer {
   private wake: (() => void) | null = null;
 
   constructor(private readonly opts: SpoolOptions) {
-    this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
-    this.sealIntervalMs = opts.sealIntervalMs ?? 100;
+    this.loadBytes = opts.loadBytes ?? 48 * 1024 * 1024;
+    this.maxDelayMs = opts.maxDelayMs ?? 200;
     this.maxLoadBytes = opts.maxLoadBytes ?? 256 * 1024 * 1024;
   }
 
@@ -86,7 +99,7 @@ export class Spool implements IngestBuffer {
     }
   }
 
-  append(lines: string[]): Promise<void> {
+  append(lines: string[], tsRange: TsRange): Promise<void> {
     if (this.closing) return Promise.reject(new OverloadedError('server is shutting down', 503, 1));
     if (this.undeliveredBytes > this.opts.maxSpoolBytes) {
       return Promise.reject(
@@ -99,7 +112,7 @@ export class Spool implements IngestBuffer {
     }
     this.pendingBytes += data.length;
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ data, resolve, reject });
+      this.queue.push({ data, tsRange, resolve, reject });
       if (!this.flushQueued) {
         this.flushQueued = true;
         void this.serially(() => this.flushOnce());
@@ -157,10 +170,15 @@ export class Spool implements IngestBuffer {
         await seg.fd.truncate(seg.bytes).catch(() => {});
         throw err;
       }
+      if (seg.bytes === 0) seg.firstWriteAt = performance.now();
       seg.bytes += data.length;
+      for (const p of group) {
+        if (p.tsRange.min < seg.tsRange.min) seg.tsRange.min = p.tsRange.min;
+        if (p.tsRange.max > seg.tsRange.max) seg.tsRange.max = p.tsRange.max;
+      }
       this.undeliveredBytes += data.length;
       committed = true;
-      if (seg.bytes >= this.segmentBytes) await this.sealActive();
+      if (seg.bytes >= this.loadBytes) this.wake?.();
     } catch (err) {
       const refusal =
         (err as NodeJS.ErrnoException).code === 'ENOSPC'
@@ -174,13 +192,14 @@ export class Spool implements IngestBuffer {
     if (committed) for (const p of group) p.resolve();
   }
 
-  private async ensureActive(): Promise<Segment & { fd: FileHandle }> {
+  private async ensureActive(): Promise<ActiveSegment> {
     if (this.active) return this.active;
     const seq = this.nextSeq++;
     const file = path.join(this.opts.dir, `${String(seq).padStart(12, '0')}.ndjson`);
     const fd = await open(file, 'a');
     await fsyncDir(this.opts.dir); // the new file's directory entry must survive a crash too
-    this.active = { seq, file, bytes: 0, fd };
+    const tsRange = { min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY };
+    this.active = { seq, file, bytes: 0, fd, tsRange, firstWriteAt: 0 };
     return this.active;
   }
 
@@ -190,7 +209,7 @@ export class Spool implements IngestBuffer {
     this.active = null;
     await seg.fd.close();
     if (seg.bytes === 0) await unlink(seg.file);
-    else this.sealed.push({ seq: seg.seq, file: seg.file, bytes: seg.bytes });
+    else this.sealed.push({ seq: seg.seq, file: seg.file, bytes: seg.bytes, tsRange: seg.tsRange });
   }
 
   private async deliveryLoop(deliver: (batch: LoadBatch) => Promise<void>): Promise<void> {
@@ -198,12 +217,18 @@ export class Spool implements IngestBuffer {
     for (;;) {
       if (this.sealed.length === 0) {
         if (this.closing) return;
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          setTimeout(resolve, this.sealIntervalMs).unref();
-        });
-        this.wake = null;
-        if (this.active && this.active.bytes > 0) await this.serially(() => this.sealActive());
+        const active = this.active;
+        const waited = active && active.bytes > 0 ? performance.now() - active.firstWriteAt : 0;
+        if (active && (waited >= this.maxDelayMs || active.bytes >= this.loadBytes)) {
+          await this.serially(() => this.sealActive());
+        } else {
+          const due = active && active.bytes > 0 ? this.maxDelayMs - waited : this.maxDelayMs;
+          await new Promise<void>((resolve) => {
+            this.wake = resolve;
+            setTimeout(resolve, Math.max(5, due)).unref();
+          });
+          this.wake = null;
+        }
         continue;
       }
       const parts: Segment[] = [];
@@ -214,7 +239,9 @@ export class Spool implements IngestBuffer {
         bytes += seg.bytes;
       }
       try {
-        await deliver({ parts: parts.map((s) => ({ key: `spool:${s.seq}`, file: s.file })) });
+        await deliver({
+          parts: parts.map((s) => ({ key: `spool:${s.seq}`, file: s.file, tsRange: s.tsRange })),
+        });
         backoffMs = 100;
       } catch (err) {
         this.opts.onError?.(err);

@@ -12,7 +12,8 @@ export function registerTailRoute(app: FastifyInstance, ctx: ServerContext): voi
   app.get('/api/v1/tail', async (req, reply) => {
     const query = queryParam(req.query as RawParams); // a syntax error is a 400 before the stream opens
     const resume = req.headers['last-event-id'];
-    const lastId = typeof resume === 'string' && /^\d{1,20}$/.test(resume) ? resume : ctx.tail.latest;
+    // New subscribers see what is acknowledged from now on; a reconnecting one resumes.
+    const lastId = typeof resume === 'string' && /^\d{1,20}$/.test(resume) ? resume : ctx.ids.last().toString();
     reply.hijack();
     const out = reply.raw;
     out.writeHead(200, {
