@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { ingest } from './commands/ingest.js';
+import { search } from './commands/search.js';
+import { serve } from './commands/serve.js';
+import { tail } from './commands/tail.js';
+import { CliError, type ClientOptions } from './http.js';
+
+/** The `sawmill` command: wiring only; each subcommand lives in commands/. */
+const program = new Command('sawmill')
+  .description('Self-hosted log ingestion and search')
+  .option('--url <url>', 'server URL (env SAWMILL_URL)', process.env.SAWMILL_URL ?? 'http://localhost:3000')
+  .option('--token <token>', 'bearer token (env SAWMILL_TOKEN)', process.env.SAWMILL_TOKEN)
+  .option('--no-color', 'plain output even on a terminal')
+  .showHelpAfterError();
+
+const client = (): ClientOptions => {
+  const o = program.opts<{ url: string; token?: string }>();
+  return { url: o.url, token: o.token };
+};
+const color = () => program.opts<{ color: boolean }>().color;
+
+program
+  .command('serve')
+  .description('run the server (HTTP API on --port, data in --data)')
+  .option('--port <port>', 'HTTP port (env PORT)')
+  .option('--host <host>', 'listen address (env SAWMILL_HOST)')
+  .option('--data <dir>', 'data directory (env SAWMILL_DATA)')
+  .option('--retention <duration>', 'delete records older than this, e.g. 30d (env SAWMILL_RETENTION)')
+  .option('--query-timeout <duration>', 'stop queries running longer, e.g. 30s (env SAWMILL_QUERY_TIMEOUT)')
+  .option('--log-level <level>', 'debug | info | warn | error | silent (env SAWMILL_LOG_LEVEL)')
+  .action((flags) => serve(flags));
+
+program
+  .command('search')
+  .description('search, newest first: sawmill search \'level:error AND resourceId:server-12*\'')
+  .argument('[query]', 'query (docs/query-language.md); empty = everything', '')
+  .option('--from <time>', 'start: RFC 3339, epoch, or relative like now-1h')
+  .option('--to <time>', 'end: RFC 3339, epoch, or relative like now')
+  .option('--limit <n>', 'records per page', '100')
+  .addOption(new Option('--output <format>', 'table (terminal default), json, ndjson (piped default)').choices(['table', 'json', 'ndjson']))
+  .option('--all', 'follow the cursor through every page')
+  .action((query: string, flags) => search(client(), query, { ...flags, color: color() }));
+
+program
+  .command('tail')
+  .description('follow new matching records live')
+  .argument('[query]', 'query; empty = everything', '')
+  .addOption(new Option('--output <format>', 'table or ndjson').choices(['table', 'ndjson']))
+  .action((query: string, flags) => tail(client(), query, { ...flags, color: color() }));
+
+program
+  .command('ingest')
+  .description('send a JSON or NDJSON file (or - for stdin) to the server')
+  .argument('<file>', 'file path, or - for stdin')
+  .option('--batch <n>', 'records per request', '1000')
+  .option('--concurrency <n>', 'requests in flight', '4')
+  .action(async (file: string, flags) => {
+    process.exitCode = await ingest(client(), file, { ...flags, color: color() });
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof CliError) {
+    process.stderr.write(`sawmill: ${err.message}\n`);
+    process.exit(err.exitCode);
+  }
+  process.stderr.write(`sawmill: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
