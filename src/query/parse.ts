@@ -142,6 +142,12 @@ class Parser {
     }
     if (c === ')') throw new QuerySyntaxError('Unmatched ")"', this.pos);
     if (c === '"' || c === '/') return this.parseValue(field, depth);
+    if (c === '[' || c === '{') {
+      if (field === null) {
+        throw new QuerySyntaxError('A range needs a field, as in "timestamp:[a TO b]" (quote text with brackets)', this.pos);
+      }
+      return this.parseValue(field, depth);
+    }
     if (c === ':') throw new QuerySyntaxError('Expected a field name before ":"', this.pos);
     // A term, or a field name when a ':' follows it directly.
     const { text, raw } = this.readTerm();
