@@ -58,7 +58,7 @@ interface ActiveSegment extends Segment {
   firstWriteAt: number;
 }
 
-const SEGMENT_NAME = /^(\d{12})\.ndjson$/;
+const SEGMENT_NAME = /^(\d{16})\.ndjson$/;
 
 export class Spool implements IngestBuffer {
   private readonly loadBytes: number;
@@ -85,6 +85,9 @@ export class Spool implements IngestBuffer {
 
   async open(): Promise<void> {
     await mkdir(this.opts.dir, { recursive: true });
+    // Segment numbers double as exactly-once keys in the store, so they must never repeat, also
+    // after every segment was loaded and deleted: start each run past the clock in µs.
+    this.nextSeq = Date.now() * 1000;
     const names = (await readdir(this.opts.dir)).filter((n) => SEGMENT_NAME.test(n)).sort();
     for (const name of names) {
       const file = path.join(this.opts.dir, name);
@@ -195,7 +198,7 @@ export class Spool implements IngestBuffer {
   private async ensureActive(): Promise<ActiveSegment> {
     if (this.active) return this.active;
     const seq = this.nextSeq++;
-    const file = path.join(this.opts.dir, `${String(seq).padStart(12, '0')}.ndjson`);
+    const file = path.join(this.opts.dir, `${String(seq).padStart(16, '0')}.ndjson`);
     const fd = await open(file, 'a');
     await fsyncDir(this.opts.dir); // the new file's directory entry must survive a crash too
     const tsRange = { min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY };

@@ -50,6 +50,13 @@ export interface DuckDbStoreOptions {
 
 /** Exactly-once bookkeeping: every applied load key, committed with its rows. */
 const LOADED_TABLE = 'sawmill_loaded';
+/**
+ * Keys are kept this long. A spool segment is loaded seconds after it is written and its key
+ * (a µs clock reading) never recurs; a broker redelivers within minutes. Beyond that, a key is
+ * only weight.
+ */
+const KEEP_LOADED_KEYS = 'INTERVAL 7 DAY';
+const PRUNE_KEYS_EVERY_LOADS = 1000;
 
 export class DuckDbStore implements Store {
   private instance!: DuckDBInstance;
@@ -58,6 +65,7 @@ export class DuckDbStore implements Store {
   /** Day partitions, newest first. */
   private partitions: Partition[] = [];
   private scratchSeq = 0;
+  private loads = 0;
 
   constructor(private readonly opts: DuckDbStoreOptions) {}
 
@@ -131,6 +139,9 @@ export class DuckDbStore implements Store {
           `INSERT INTO ${LOADED_TABLE} VALUES ${fresh.map((_, i) => `($${i + 1}, now())`).join(',')}`,
           fresh,
         );
+      }
+      if (++this.loads % PRUNE_KEYS_EVERY_LOADS === 0) {
+        await w.run(`DELETE FROM ${LOADED_TABLE} WHERE loaded_at < now() - ${KEEP_LOADED_KEYS}`);
       }
       await w.run('COMMIT');
       return { inserted };
@@ -376,7 +387,6 @@ export class DuckDbStore implements Store {
           removed += res.rowsChanged;
         }
       }
-      await w.run(`DELETE FROM ${LOADED_TABLE} WHERE loaded_at < now() - INTERVAL 7 DAY`);
       const kept = this.partitions.filter((p) => p.end > cutoff);
       const dropped = kept.length !== this.partitions.length;
       this.partitions = kept;
