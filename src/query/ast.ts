@@ -15,9 +15,9 @@ export type QueryNode =
   | { kind: 'term'; field: string | null; value: string }
   /** Quoted text: phrase in `message`, exact value elsewhere. */
   | { kind: 'phrase'; field: string | null; value: string }
-  /** `*` and `?` wildcards; `server-12*` is a prefix. */
+  /** `*` and `?` wildcards; `server-12*` is a prefix. `\*`, `\?` and `\\` are those characters literally. */
   | { kind: 'wildcard'; field: string | null; pattern: string }
-  /** RE2 syntax (linear time: no catastrophic backtracking in any store). */
+  /** RE2 syntax (linear time: no catastrophic backtracking in any store), matched unanchored. */
   | { kind: 'regex'; field: string | null; pattern: string; caseInsensitive: boolean }
   /** Bounds are strings as typed; the compiler coerces them per field (timestamps, numbers). */
   | { kind: 'range'; field: string; gt?: string; gte?: string; lt?: string; lte?: string }

@@ -1,42 +1,48 @@
 import type { QueryNode } from '../ast.js';
-import type { CompileContext } from './context.js';
-import { Params, type SqlDialect } from './dialect.js';
+import { allOf, anyOf, type CompileContext, createContext } from './context.js';
+import type { SqlDialect } from './dialect.js';
 import { compileExists } from './exists.js';
 import { compileRange } from './range.js';
 import { compileRegex } from './regex.js';
-import { compileTerm } from './term.js';
+import { compileValue } from './term.js';
 import { compileWildcard } from './wildcard.js';
 
 /**
- * AST → one boolean SQL expression. Every user value (and every attribute path) goes into
- * `params` and appears in the SQL only as `$n`, so no query text can change the statement.
+ * A query as a boolean SQL expression over one `logs` row. Every user value and field name goes
+ * into `params` (referenced as `$N`, 1-based, appended after whatever `params` already holds);
+ * the SQL text itself is built only from fixed fragments. `nowMs` anchors relative times.
  */
-export function compileWhere(node: QueryNode, dialect: SqlDialect, params: unknown[]): string {
-  return compileNode(node, { d: dialect, p: new Params(params) });
+export function compileWhere(
+  node: QueryNode,
+  dialect: SqlDialect,
+  params: unknown[],
+  nowMs: number = Date.now(),
+): string {
+  return compileNode(node, createContext(dialect, params, nowMs));
 }
 
-function compileNode(node: QueryNode, c: CompileContext): string {
+function compileNode(node: QueryNode, ctx: CompileContext): string {
   switch (node.kind) {
     case 'all':
       return 'TRUE';
     case 'and':
-      return `(${node.children.map((n) => compileNode(n, c)).join(' AND ')})`;
+      return allOf(node.children.map((child) => compileNode(child, ctx)));
     case 'or':
-      return `(${node.children.map((n) => compileNode(n, c)).join(' OR ')})`;
+      return anyOf(node.children.map((child) => compileNode(child, ctx)));
     case 'not':
-      // SQL's NULL would make NOT drop rows that lack the field; a missing field is "not x".
-      return `(NOT coalesce(${compileNode(node.child, c)}, FALSE))`;
+      // A filter on a missing value is NULL, and NOT NULL is NULL: without COALESCE,
+      // `-resourceId:x` would drop every record that has no resourceId.
+      return `(NOT COALESCE(${compileNode(node.child, ctx)}, FALSE))`;
     case 'term':
-      return compileTerm(node.field, node.value, c, false);
     case 'phrase':
-      return compileTerm(node.field, node.value, c, true);
+      return compileValue(node, ctx);
     case 'wildcard':
-      return compileWildcard(node.field, node.pattern, c);
+      return compileWildcard(node, ctx);
     case 'regex':
-      return compileRegex(node.field, node.pattern, node.caseInsensitive, c);
+      return compileRegex(node, ctx);
     case 'range':
-      return compileRange(node, c);
+      return compileRange(node, ctx);
     case 'exists':
-      return compileExists(node.field, c);
+      return compileExists(node, ctx);
   }
 }

@@ -1,27 +1,34 @@
-import { QuerySyntaxError } from '../parse.js';
-import type { Params, SqlDialect } from './dialect.js';
-import { type FieldRef, resolveField } from './fields.js';
+import type { SqlDialect } from './dialect.js';
 
-/** What each filter compiler gets: the dialect and the parameter list it appends to. */
+/** What every per-filter compiler works with. */
 export interface CompileContext {
-  d: SqlDialect;
-  p: Params;
+  readonly dialect: SqlDialect;
+  /**
+   * Appends a value to the statement's parameters and returns its placeholder (`$3`, 1-based):
+   * the only way anything the user typed, field names included, reaches the SQL.
+   */
+  param(value: unknown): string;
+  /** "now" for relative times (`now-15m`), fixed once per query. */
+  readonly nowMs: number;
 }
 
-export const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+export function createContext(dialect: SqlDialect, params: unknown[], nowMs: number): CompileContext {
+  return {
+    dialect,
+    nowMs,
+    param(value) {
+      params.push(value);
+      return `$${params.length}`;
+    },
+  };
+}
 
-/** OR of `build` over each JSON Pointer an attribute name may mean. */
-export function anyPointer(ref: Extract<FieldRef, { kind: 'attr' }>, c: CompileContext, build: (text: string, pointer: string) => string): string {
-  const parts = ref.pointers.map((ptr) => {
-    const pointer = c.p.add(ptr);
-    return build(c.d.attrText(pointer), pointer);
-  });
+export function anyOf(parts: readonly string[]): string {
+  if (parts.length === 0) return 'FALSE';
   return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
 }
 
-/** Compile-time problems (a bad date in a range, a wildcard on a timestamp) are the user's: 400. */
-export function invalid(message: string): never {
-  throw new QuerySyntaxError(message, 0);
+export function allOf(parts: readonly string[]): string {
+  if (parts.length === 0) return 'TRUE';
+  return parts.length === 1 ? parts[0]! : `(${parts.join(' AND ')})`;
 }
-
-export { resolveField };

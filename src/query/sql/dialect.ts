@@ -1,37 +1,37 @@
+import type { TOP_LEVEL_FIELDS } from '../../model/record.js';
+
+/** A record field with a column of its own (everything else is in the `attrs` JSON). */
+export type ReservedField = (typeof TOP_LEVEL_FIELDS)[number];
+
 /**
- * What differs between stores' SQL. The per-filter compilers only ever call these, so adding a
- * store means adding a dialect, not touching the filters. Every argument named `param` is a
- * placeholder (`$3`) produced by `Params.add`, never user text.
+ * What differs between stores' SQL. The per-filter compilers build only from these, so a new
+ * store (PostgreSQL) is a new dialect and no filter changes. Arguments named `…Param` are
+ * placeholders such as `$3` (see CompileContext.param), never user text; every expression a
+ * dialect returns must be safe to wrap in AND/OR/NOT without further parentheses.
  */
 export interface SqlDialect {
-  /** Column expression for each reserved field. */
-  column: Record<ReservedField, string>;
-  /** Text of the attribute at `pointer` (a JSON Pointer param), NULL when absent. */
-  attrText(pointerParam: string): string;
-  /** True when the attribute at `pointer` exists (even as JSON null). */
-  attrExists(pointerParam: string): string;
-  /** The value as a number, NULL when it is not one (never an error). */
+  /** The column of a reserved field, in its own type. */
+  column(field: ReservedField): string;
+  /** The column as text, for wildcard and regex matching on `id` and `timestamp`. */
+  columnText(field: ReservedField): string;
+  /** The value to bind for the attribute at `keys` (outermost key first); any key is allowed. */
+  attrPath(keys: readonly string[]): unknown;
+  /** The attribute at `pathParam` as text (JSON strings unquoted, numbers and booleans as written), NULL when absent. */
+  attrText(pathParam: string): string;
+  /** True when the attribute at `pathParam` exists, even as JSON null. */
+  attrExists(pathParam: string): string;
+  /** `expr` as a double, NULL (never an error) when it is not a number. */
   toNumber(expr: string): string;
-  regexMatch(expr: string, patternParam: string): string;
-  /** Case-insensitive LIKE with backslash as the escape character. */
-  ilike(expr: string, patternParam: string): string;
-  like(expr: string, patternParam: string): string;
-  /** A µs-since-epoch number param as a timestamp. */
+  /** Case-insensitive substring test: the cheap pre-filter in front of a word regex. */
+  containsIgnoringCase(expr: string, textParam: string): string;
+  /** Whole-value LIKE, backslash escaping `%`, `_` and itself. */
+  like(expr: string, patternParam: string, ignoreCase: boolean): string;
+  /** Unanchored regex match with the store's linear-time engine (RE2 syntax as checked by the parser). */
+  regexMatch(expr: string, patternParam: string, ignoreCase: boolean): string;
+  /** The body of a regex bracket expression matching one word character (letters, marks, digits, `_`). */
+  readonly regexWordChars: string;
+  /** A timestamp from a param holding µs since the epoch. */
   timestamp(microsParam: string): string;
-  /** A decimal-string param as an id. */
-  id(param: string): string;
-}
-
-export type ReservedField = 'id' | 'timestamp' | 'level' | 'message' | 'resourceId' | 'traceId' | 'spanId' | 'commit';
-
-export const KEYWORD_COLUMNS = ['resourceId', 'traceId', 'spanId', 'commit'] as const;
-
-/** Collects parameter values; `add` returns the placeholder to put in the SQL. */
-export class Params {
-  constructor(readonly values: unknown[]) {}
-
-  add(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
+  /** A record id from a param holding it in decimal. */
+  recordId(param: string): string;
 }

@@ -1,12 +1,14 @@
-import { type CompileContext, resolveField } from './context.js';
+import type { QueryNode } from '../ast.js';
+import { resolveField } from '../fields.js';
+import { reservedField } from './columns.js';
+import { anyOf, type CompileContext } from './context.js';
 
-/** `field:*`: the record has the field (id, timestamp, level and message always exist). */
-export function compileExists(field: string, c: CompileContext): string {
-  const ref = resolveField(field);
-  if (ref.kind === 'attr') {
-    const parts = ref.pointers.map((p) => c.d.attrExists(c.p.add(p)));
-    return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
-  }
-  if (ref.name === 'id' || ref.name === 'timestamp' || ref.name === 'level' || ref.name === 'message') return 'TRUE';
-  return `(${c.d.column[ref.name]} IS NOT NULL)`;
+type ExistsNode = Extract<QueryNode, { kind: 'exists' }>;
+
+/** `field:*`: the field is present (for an attribute, even with a JSON null value). */
+export function compileExists(node: ExistsNode, ctx: CompileContext): string {
+  const { dialect } = ctx;
+  const target = resolveField(node.field);
+  if (target.kind !== 'attr') return `${dialect.column(reservedField(target))} IS NOT NULL`;
+  return anyOf(target.paths.map((keys) => dialect.attrExists(ctx.param(dialect.attrPath(keys)))));
 }

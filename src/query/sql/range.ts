@@ -1,69 +1,64 @@
-import { knownLevel } from '../../model/level.js';
-import { LEVELS } from '../../model/record.js';
 import type { QueryNode } from '../ast.js';
+import { isRecordId, numericValue, resolveField } from '../fields.js';
 import { parseTimeExpr } from '../time.js';
-import { type CompileContext, NUMBER, anyPointer, invalid, resolveField } from './context.js';
+import { onText, reservedField } from './columns.js';
+import { allOf, type CompileContext } from './context.js';
+import { compileExists } from './exists.js';
+import { levelRange } from './level.js';
 
-type Range = Extract<QueryNode, { kind: 'range' }>;
-const OPS = [
-  ['gt', '>'],
-  ['gte', '>='],
-  ['lt', '<'],
-  ['lte', '<='],
-] as const;
+type RangeNode = Extract<QueryNode, { kind: 'range' }>;
+
+const OPERATORS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 
 /**
- * Ranges and comparisons. Timestamps take any time expression; `level` compares by severity
- * (`level:>=warn`); other fields compare as numbers when the bound is a number, else as text.
+ * Ranges and comparisons. Bounds are coerced per field: times on `timestamp` (absolute or
+ * `now-15m`), integers on `id`, severity on `level`; on an attribute a numeric comparison when
+ * every bound is a number (values that are not numbers never match), else a text comparison.
+ * A missing bound is an open end; with neither, the field need only exist.
  */
-export function compileRange(node: Range, c: CompileContext): string {
-  const ref = resolveField(node.field);
-  const bounds = OPS.filter(([k]) => node[k] !== undefined).map(([k, op]) => ({ op, value: node[k]! }));
-  if (bounds.length === 0) return 'TRUE'; // [* TO *]
-  if (ref.kind === 'attr') {
-    return anyPointer(ref, c, (text) =>
-      bounds
-        .map(({ op, value }) =>
-          NUMBER.test(value) ? `${c.d.toNumber(text)} ${op} ${c.p.add(Number(value))}` : `${text} ${op} ${c.p.add(value)}`,
-        )
-        .join(' AND '),
-    );
-  }
-  switch (ref.name) {
+export function compileRange(node: RangeNode, ctx: CompileContext): string {
+  const { dialect } = ctx;
+  const bounds = (['gt', 'gte', 'lt', 'lte'] as const).flatMap((key) => {
+    const value = node[key];
+    return value === undefined ? [] : [{ op: OPERATORS[key], value }];
+  });
+  if (bounds.length === 0) return compileExists({ kind: 'exists', field: node.field }, ctx);
+  const target = resolveField(node.field);
+  switch (target.kind) {
+    case 'level':
+      return levelRange(ctx, node);
     case 'timestamp':
-      return bounds
-        .map(({ op, value }) => {
-          let micros: number;
-          try {
-            micros = parseTimeExpr(value, Date.now());
-          } catch (err) {
-            invalid(`timestamp range: ${(err as Error).message}`);
-          }
-          return `${c.d.column.timestamp} ${op} ${c.d.timestamp(c.p.add(micros))}`;
-        })
-        .join(' AND ');
-    case 'id':
-      return bounds
-        .map(({ op, value }) => {
-          if (!/^\d{1,20}$/.test(value)) invalid(`id range bounds must be ids, got ${JSON.stringify(value)}`);
-          return `${c.d.column.id} ${op} ${c.d.id(c.p.add(value))}`;
-        })
-        .join(' AND ');
-    case 'level': {
-      const rank = (v: string) => {
-        const l = knownLevel(v);
-        if (!l) invalid(`level range bounds must be levels (${LEVELS.join(', ')}), got ${JSON.stringify(v)}`);
-        return LEVELS.indexOf(l);
-      };
-      const keep = LEVELS.filter((_, i) =>
-        bounds.every(({ op, value }) => {
-          const r = rank(value);
-          return op === '>' ? i > r : op === '>=' ? i >= r : op === '<' ? i < r : i <= r;
-        }),
+      return allOf(
+        bounds.map(
+          (b) =>
+            `${dialect.column('timestamp')} ${b.op} ${dialect.timestamp(ctx.param(parseTimeExpr(b.value, ctx.nowMs)))}`,
+        ),
       );
-      return keep.length === 0 ? 'FALSE' : `${c.d.column.level} IN (${keep.map((l) => c.p.add(l)).join(', ')})`;
+    case 'id':
+      return allOf(
+        bounds.map(
+          (b) => `${dialect.column('id')} ${b.op} ${dialect.recordId(ctx.param(recordId(b.value)))}`,
+        ),
+      );
+    case 'attr': {
+      const numeric = bounds.every((b) => numericValue(b.value) !== null);
+      const params = bounds.map((b) => ({
+        op: b.op,
+        param: ctx.param(numeric ? numericValue(b.value) : b.value),
+      }));
+      return onText(ctx, target, (text) => {
+        const value = numeric ? dialect.toNumber(text) : text;
+        return allOf(params.map((b) => `${value} ${b.op} ${b.param}`));
+      });
     }
-    default:
-      return bounds.map(({ op, value }) => `${c.d.column[ref.name]} ${op} ${c.p.add(value)}`).join(' AND ');
+    default: {
+      const column = dialect.column(reservedField(target));
+      return allOf(bounds.map((b) => `${column} ${b.op} ${ctx.param(b.value)}`));
+    }
   }
+}
+
+function recordId(value: string): string {
+  if (!isRecordId(value)) throw new Error(`${JSON.stringify(value)} is not a record id`);
+  return value;
 }

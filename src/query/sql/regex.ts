@@ -1,16 +1,17 @@
-import { type CompileContext, anyPointer, invalid, resolveField } from './context.js';
+import type { QueryNode } from '../ast.js';
+import { resolveField } from '../fields.js';
+import { onText } from './columns.js';
+import type { CompileContext } from './context.js';
+
+type RegexNode = Extract<QueryNode, { kind: 'regex' }>;
 
 /**
- * `/pattern/` matches anywhere in the value (unanchored, like Loki and grep; add ^ and $ to
- * anchor). Without a field it searches the message. RE2 syntax in every store.
+ * `/pattern/`: RE2 syntax, unanchored — it matches anywhere in the value, as in Loki and Grafana
+ * (users write `/conn(ect|ection) refused/` for a part of a message; Elasticsearch would anchor
+ * it). With no field it searches the message.
  */
-export function compileRegex(field: string | null, pattern: string, caseInsensitive: boolean, c: CompileContext): string {
-  const re = () => c.p.add(caseInsensitive ? `(?i)${pattern}` : pattern);
-  if (field === null) return c.d.regexMatch(c.d.column.message, re());
-  const ref = resolveField(field);
-  if (ref.kind === 'attr') return anyPointer(ref, c, (text) => c.d.regexMatch(text, re()));
-  if (ref.name === 'timestamp' || ref.name === 'id') {
-    return invalid(`Regular expressions are not supported on "${field}"`);
-  }
-  return c.d.regexMatch(c.d.column[ref.name], re());
+export function compileRegex(node: RegexNode, ctx: CompileContext): string {
+  const target = resolveField(node.field ?? 'message');
+  const pattern = ctx.param(node.pattern);
+  return onText(ctx, target, (text) => ctx.dialect.regexMatch(text, pattern, node.caseInsensitive));
 }

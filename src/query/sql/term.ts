@@ -1,58 +1,56 @@
-import { knownLevel } from '../../model/level.js';
+import type { QueryNode } from '../ast.js';
+import { isRecordId, numericValue, resolveField } from '../fields.js';
 import { parseTimeExpr } from '../time.js';
-import { type CompileContext, NUMBER, anyPointer, invalid, resolveField } from './context.js';
-import { KEYWORD_COLUMNS } from './dialect.js';
-import { bounded, escapeLike, escapeRegex, phraseLike, phraseRegex } from './text.js';
+import { attrText, keywordColumns } from './columns.js';
+import { anyOf, type CompileContext } from './context.js';
+import { levelEquals } from './level.js';
+import { messageText } from './message.js';
 
-/** `timeout` in the message: a whole word, any case. LIKE first (cheap), then the regex. */
-export function messageWord(word: string, c: CompileContext): string {
-  const col = c.d.column.message;
-  const like = c.d.ilike(col, c.p.add(`%${escapeLike(word)}%`));
-  return `(${like} AND ${c.d.regexMatch(col, c.p.add(`(?i)${bounded(word, escapeRegex(word))}`))})`;
-}
+type ValueNode = Extract<QueryNode, { kind: 'term' | 'phrase' }>;
 
-export function messagePhrase(phrase: string, c: CompileContext): string {
-  const col = c.d.column.message;
-  return `(${c.d.ilike(col, c.p.add(phraseLike(phrase)))} AND ${c.d.regexMatch(col, c.p.add(phraseRegex(phrase)))})`;
-}
-
-/** Exact value on any keyword column: what an unfielded term means besides a message word. */
-export function anyKeyword(value: string, c: CompileContext): string {
-  const v = c.p.add(value);
-  return KEYWORD_COLUMNS.map((k) => `${c.d.column[k]} = ${v}`).join(' OR ');
-}
-
-/** `field:value` and bare `value` (term); `field:"value"` (phrase) shares everything but the message rule. */
-export function compileTerm(field: string | null, value: string, c: CompileContext, phrase: boolean): string {
-  // Built only where used: every call appends parameters, and unused ones fail to bind.
-  const inMessage = () => (phrase ? messagePhrase(value, c) : messageWord(value, c));
-  if (field === null) return `(${inMessage()} OR ${anyKeyword(value, c)})`;
-  const ref = resolveField(field);
-  if (ref.kind === 'attr') {
-    return anyPointer(ref, c, (text) => {
-      const eq = `${text} = ${c.p.add(value)}`;
-      return NUMBER.test(value) ? `(${eq} OR ${c.d.toNumber(text)} = ${c.p.add(Number(value))})` : eq;
-    });
+/**
+ * A word or a quoted value. Both mean the same: words or a phrase in the message, the exact value
+ * anywhere else (a quoted value only lets the user type spaces and operators). With no field it
+ * is a message match or an exact keyword-field value (`server-1234` finds that resource).
+ */
+export function compileValue(node: ValueNode, ctx: CompileContext): string {
+  const { value } = node;
+  const { dialect } = ctx;
+  if (node.field === null) {
+    return anyOf([messageText(ctx, value), `${ctx.param(value)} IN (${keywordColumns(ctx).join(', ')})`]);
   }
-  switch (ref.name) {
+  const target = resolveField(node.field);
+  switch (target.kind) {
     case 'message':
-      return inMessage();
-    case 'level': {
-      const level = knownLevel(value);
-      return level ? `${c.d.column.level} = ${c.p.add(level)}` : 'FALSE';
-    }
-    case 'timestamp': {
-      let micros: number;
-      try {
-        micros = parseTimeExpr(value, Date.now());
-      } catch (err) {
-        invalid(`timestamp:${value}: ${(err as Error).message}`);
-      }
-      return `${c.d.column.timestamp} = ${c.d.timestamp(c.p.add(micros))}`;
-    }
+      return messageText(ctx, value);
+    case 'level':
+      return levelEquals(ctx, value);
+    case 'timestamp':
+      return `${dialect.column('timestamp')} = ${dialect.timestamp(ctx.param(parseTimeExpr(value, ctx.nowMs)))}`;
     case 'id':
-      return /^\d{1,20}$/.test(value) ? `${c.d.column.id} = ${c.d.id(c.p.add(value))}` : 'FALSE';
-    default:
-      return `${c.d.column[ref.name]} = ${c.p.add(value)}`;
+      return isRecordId(value) ? `${dialect.column('id')} = ${dialect.recordId(ctx.param(value))}` : 'FALSE';
+    case 'keyword':
+      return `${dialect.column(target.field)} = ${ctx.param(value)}`;
+    case 'attr':
+      return attrEquals(ctx, target.paths, value);
   }
+}
+
+/**
+ * Text equality on the attribute; a numeric-looking value also matches the number however it
+ * was written (`http.status:500` finds 500, "500" and 500.0). `true`/`false` need nothing
+ * special: JSON booleans read as that text.
+ */
+function attrEquals(ctx: CompileContext, paths: string[][], value: string): string {
+  const text = ctx.param(value);
+  const n = numericValue(value);
+  const number = n === null ? null : ctx.param(n);
+  return anyOf(
+    paths.map((keys) => {
+      const attr = attrText(ctx, keys);
+      return number === null
+        ? `${attr} = ${text}`
+        : `(${attr} = ${text} OR ${ctx.dialect.toNumber(attr)} = ${number})`;
+    }),
+  );
 }
