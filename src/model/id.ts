@@ -31,8 +31,9 @@ export class IdGenerator {
   reserve(count: number): bigint {
     let ms = Math.max(this.now(), this.lastMs);
     if (ms > this.lastMs) this.seq = 0;
-    if (this.seq + count > SEQ_MAX) {
-      ms = this.lastMs + Math.ceil((this.seq + count) / SEQ_MAX);
+    if (this.seq > 0 && this.seq + count > SEQ_MAX) {
+      // Not enough room left in this millisecond: start the run at the next one.
+      ms += 1;
       this.seq = 0;
     }
     const first = (BigInt(ms) << SEQ_BITS) | BigInt(this.seq);
