@@ -26,6 +26,8 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: ServerContext): 
         ...range,
         limit: intParam(params, 'limit', 100, 1, 10_000),
         cursor: cursorParam(params),
+        // The exact total is a full count of the matches; `total=false` skips it (paging, tail-like UIs).
+        withTotal: str(params, 'total') !== 'false',
       });
       return { hits: result.hits, total: result.total, next: result.next ? encodeCursor(result.next) : null };
     }),

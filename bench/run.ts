@@ -1,0 +1,196 @@
+import { type ChildProcess, execSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
+import { duckdbReadNdjson, ripgrepMs } from './baselines.js';
+import { writeNdjson } from './generate.js';
+import { bodies, type LoadResult, postAll } from './load.js';
+import { shapes, type Timing, time } from './queries.js';
+
+/**
+ * `npm run bench [-- --size 1m|10m|N --clients 4 --batch 1000 --skip-baselines --keep]`
+ *
+ * Generates (or reuses) the data set, starts a real Sawmill server on a fresh data directory,
+ * ingests over HTTP with several clients, waits until everything is searchable, times the query
+ * shapes, stops the server and measures its disk use and peak RSS. In the same run: a null-sink
+ * HTTP server, DuckDB's own read_ndjson, and ripgrep over the raw file, as baselines.
+ * Writes a markdown report to bench/results/.
+ */
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+function flag(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
+}
+const has = (name: string) => process.argv.includes(`--${name}`);
+const parseSize = (s: string) => Math.round(Number(s.replace(/m$/i, '')) * (/m$/i.test(s) ? 1e6 : /k$/i.test(s) ? 1e3 : 1) || Number(s.replace(/k$/i, '')) * 1e3);
+
+const size = parseSize(flag('size', '1m'));
+const clients = Number(flag('clients', '4'));
+const batch = Number(flag('batch', '1000'));
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHttp(url: string, ok: (res: Response) => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(url).catch(() => null);
+    if (res && (await ok(res))) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${url}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Peak resident set size of a process (VmHWM), in MB. */
+async function peakRssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+function stopped(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((r) => child.once('exit', () => r()));
+}
+
+async function nullSinkRate(all: Buffer[]): Promise<LoadResult> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/null-sink.ts'), String(port)], { stdio: 'ignore' });
+  await waitHttp(`http://127.0.0.1:${port}/`, async () => true, 20_000);
+  try {
+    return await postAll(port, '/', all, size, clients);
+  } finally {
+    child.kill();
+    await stopped(child);
+  }
+}
+
+async function traceIdFrom(file: string): Promise<string> {
+  const fd = await open(file, 'r');
+  try {
+    const { size: bytes } = await fd.stat();
+    const buf = Buffer.alloc(4096);
+    await fd.read(buf, 0, buf.length, Math.floor(bytes / 2));
+    const line = buf.toString('utf8').split('\n')[1]!;
+    return (JSON.parse(line) as { traceId: string }).traceId;
+  } finally {
+    await fd.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const dataDir = path.join(ROOT, 'bench/data');
+  await mkdir(dataDir, { recursive: true });
+  const file = path.join(dataDir, `logs-${size}-seed42.ndjson`);
+  if (!existsSync(file)) {
+    log(`generating ${size} records → ${file}`);
+    await writeNdjson(file, size);
+  }
+  const fileBytes = (await readFile(file)).length;
+  log(`data: ${size} records, ${(fileBytes / size).toFixed(0)} B/record`);
+  log('building');
+  execSync('npm run build', { cwd: ROOT, stdio: 'ignore' });
+  const all = await bodies(file, batch);
+
+  const baselineNull = has('skip-baselines') ? null : await nullSinkRate(all);
+  if (baselineNull) log(`null sink: ${Math.round(baselineNull.perSecond)} records/s`);
+
+  const serverDir = await mkdtemp(path.join(tmpdir(), 'sawmill-bench-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = spawn(process.execPath, [path.join(ROOT, 'dist/src/cli/main.js'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--data', serverDir, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitHttp(`${base}/readyz`, async (r) => r.status === 200, 30_000);
+
+  log('ingesting');
+  const ingest = await postAll(port, '/api/v1/logs', all, size, clients);
+  log(`sawmill: ${Math.round(ingest.perSecond)} records/s acknowledged (${ingest.retries} retries)`);
+  const searchableStart = performance.now();
+  await waitHttp(`${base}/api/v1/search?limit=1`, async (r) => ((await r.json()) as { total: number }).total >= size, 600_000);
+  const allSearchableS = ingest.seconds + (performance.now() - searchableStart) / 1000;
+  log(`all searchable after ${allSearchableS.toFixed(1)} s`);
+  const rssAfterIngest = await peakRssMb(server.pid!);
+
+  const traceId = await traceIdFrom(file);
+  const timings: Array<{ name: string; t: Timing; rg: number | null; targetMs?: number; newest50?: boolean }> = [];
+  for (const shape of shapes(traceId)) {
+    const t = await time(base, shape);
+    const rg = shape.rg && !has('skip-baselines') ? ripgrepMs(shape.rg(file)) : null;
+    log(`${shape.name}: p50 ${t.p50.toFixed(1)} ms, p95 ${t.p95.toFixed(1)} ms${rg ? `, ripgrep ${rg.toFixed(0)} ms` : ''}`);
+    timings.push({ name: shape.name, t, rg, targetMs: shape.targetMs, newest50: shape.newest50 });
+  }
+  const peakRss = await peakRssMb(server.pid!);
+  server.kill('SIGTERM');
+  await stopped(server);
+  const diskBytes = Number(execSync(`du -sb ${serverDir}`).toString().split('\t')[0]);
+  const bytesPerRecord = diskBytes / size;
+  if (!has('keep')) await rm(serverDir, { recursive: true, force: true });
+
+  const engine = has('skip-baselines') ? null : await duckdbReadNdjson(file, size);
+  if (engine) log(`duckdb read_ndjson: ${Math.round(engine.perSecond)} records/s, ${engine.bytesPerRecord.toFixed(1)} B/record`);
+
+  const report = renderReport({ ingest, baselineNull, engine, allSearchableS, bytesPerRecord, peakRss, rssAfterIngest, timings, fileBytes });
+  await mkdir(path.join(ROOT, 'bench/results'), { recursive: true });
+  const out = path.join(ROOT, `bench/results/${new Date().toISOString().slice(0, 10)}-${size}.md`);
+  await writeFile(out, report);
+  process.stdout.write(report);
+  log(`report written to ${path.relative(ROOT, out)}`);
+}
+
+interface ReportInput {
+  ingest: LoadResult;
+  baselineNull: LoadResult | null;
+  engine: { perSecond: number; bytesPerRecord: number } | null;
+  allSearchableS: number;
+  bytesPerRecord: number;
+  peakRss: number;
+  rssAfterIngest: number;
+  timings: Array<{ name: string; t: Timing; rg: number | null; targetMs?: number; newest50?: boolean }>;
+  fileBytes: number;
+}
+
+function renderReport(r: ReportInput): string {
+  const mark = (ok: boolean) => (ok ? 'met' : '**missed**');
+  const ratio = r.baselineNull ? r.ingest.perSecond / r.baselineNull.perSecond : null;
+  const lines = [
+    `# Sawmill benchmark — ${size.toLocaleString('en')} records`,
+    '',
+    `${new Date().toISOString()} · ${cpus().length} cores (${cpus()[0]?.model ?? '?'}) · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version} · ${clients} clients × ${batch} records/request · data ${(r.fileBytes / size).toFixed(0)} B/record NDJSON · client, server and baselines on the same machine`,
+    '',
+    '## Ingest and storage',
+    '',
+    '| measure | value | baseline (same run) | target (issue #2, at 10M) |',
+    '|---|---|---|---|',
+    `| ingest over HTTP, acknowledged durable | ${Math.round(r.ingest.perSecond).toLocaleString('en')} records/s (${r.ingest.retries} retries) | null sink ${r.baselineNull ? Math.round(r.baselineNull.perSecond).toLocaleString('en') : '—'} records/s → ratio ${ratio?.toFixed(2) ?? '—'} | ≥ 150,000/s: ${mark(r.ingest.perSecond >= 150_000)}; ≥ 0.5 × null sink: ${ratio === null ? '—' : mark(ratio >= 0.5)} |`,
+    `| all records searchable after | ${r.allSearchableS.toFixed(1)} s | DuckDB read_ndjson ${r.engine ? Math.round(r.engine.perSecond).toLocaleString('en') : '—'} records/s | — |`,
+    `| bytes per record on disk | ${r.bytesPerRecord.toFixed(1)} B | DuckDB read_ndjson table ${r.engine?.bytesPerRecord.toFixed(1) ?? '—'} B | ≤ 60: ${mark(r.bytesPerRecord <= 60)} |`,
+    `| peak RSS (server) | ${r.peakRss.toFixed(0)} MB (after ingest ${r.rssAfterIngest.toFixed(0)} MB) | — | ≤ 1024 MB: ${mark(r.peakRss <= 1024)} |`,
+    '',
+    '## Queries (client wall time, 20 runs after 2 warm-ups; newest-50 shapes with `total=false`; the count shape is a search\'s exact `total`)',
+    '',
+    '| shape | p50 ms | p95 ms | server p50 ms | ripgrep ms | speed-up vs ripgrep | target p50 at 10M |',
+    '|---|---|---|---|---|---|---|',
+    ...r.timings.map(({ name, t, rg, targetMs, newest50 }) => {
+      const speedup = rg ? rg / t.p50 : null;
+      const goal = [targetMs ? `≤ ${targetMs} ms: ${mark(t.p50 <= targetMs)}` : '', newest50 && speedup ? `≥ 10× rg: ${mark(speedup >= 10)}` : '']
+        .filter(Boolean)
+        .join('; ');
+      return `| ${name} | ${t.p50.toFixed(1)} | ${t.p95.toFixed(1)} | ${t.serverP50.toFixed(1)} | ${rg?.toFixed(0) ?? '—'} | ${speedup ? `${speedup.toFixed(1)}×` : '—'} | ${goal || '—'} |`;
+    }),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
+  process.exit(1);
+});
