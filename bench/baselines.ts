@@ -5,7 +5,10 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 
 /** The engine's ceiling: DuckDB bulk-loading the same NDJSON natively into a fresh file. */
-export async function duckdbReadNdjson(file: string, records: number): Promise<{ perSecond: number; bytesPerRecord: number }> {
+export async function duckdbReadNdjson(
+  file: string,
+  records: number,
+): Promise<{ perSecond: number; bytesPerRecord: number }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'sawmill-bench-duckdb-'));
   try {
     const db = path.join(dir, 'baseline.duckdb');

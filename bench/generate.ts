@@ -1,5 +1,5 @@
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 
 /**
  * Deterministic, realistic log generator: skewed levels, ~1000 resourceIds with a Zipf-like
@@ -23,16 +23,42 @@ function mulberry32(seed: number): () => number {
 }
 
 const VERBS = ['GET', 'POST', 'PUT', 'DELETE'];
-const NOUNS = ['user', 'order', 'invoice', 'session', 'cart', 'payment', 'item', 'account', 'report', 'token'];
+const NOUNS = [
+  'user',
+  'order',
+  'invoice',
+  'session',
+  'cart',
+  'payment',
+  'item',
+  'account',
+  'report',
+  'token',
+];
 const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy'];
 type Part = (r: () => number) => string;
-const int = (n: number): Part => (r) => String(Math.floor(r() * n));
-const pick = (xs: string[]): Part => (r) => xs[Math.floor(r() * xs.length)]!;
+const int =
+  (n: number): Part =>
+  (r) =>
+    String(Math.floor(r() * n));
+const pick =
+  (xs: string[]): Part =>
+  (r) =>
+    xs[Math.floor(r() * xs.length)]!;
 const ip: Part = (r) => `10.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}`;
 
 /** Fixed templates the queries rely on, then generated ones up to ~200. */
 const TEMPLATES: Array<{ level?: string; parts: Array<string | Part> }> = [
-  { level: 'error', parts: ['Failed to connect to DB ', pick(['primary', 'replica-1', 'replica-2']), ' after ', int(5000), ' ms'] },
+  {
+    level: 'error',
+    parts: [
+      'Failed to connect to DB ',
+      pick(['primary', 'replica-1', 'replica-2']),
+      ' after ',
+      int(5000),
+      ' ms',
+    ],
+  },
   { level: 'warn', parts: ['Request ', int(1e6), ' timeout after ', int(30000), ' ms'] },
   { level: 'error', parts: ['connection refused by ', ip, ':', int(65535)] },
   { level: 'error', parts: ['Upstream connect error: connection refused (', ip, ')'] },
@@ -42,17 +68,39 @@ const TEMPLATES: Array<{ level?: string; parts: Array<string | Part> }> = [
 ];
 for (let i = 0; TEMPLATES.length < 200; i++) {
   const noun = NOUNS[i % NOUNS.length]!;
-  const verb = ['created', 'updated', 'deleted', 'loaded', 'validated', 'queued', 'processed', 'retried', 'expired', 'archived'][Math.floor(i / 10) % 10]!;
-  TEMPLATES.push({ parts: [`${noun} `, int(1e6), ` ${verb} by worker-${i % 17} in `, int(500), ` ms (step ${i})`] });
+  const verb = [
+    'created',
+    'updated',
+    'deleted',
+    'loaded',
+    'validated',
+    'queued',
+    'processed',
+    'retried',
+    'expired',
+    'archived',
+  ][Math.floor(i / 10) % 10]!;
+  TEMPLATES.push({
+    parts: [`${noun} `, int(1e6), ` ${verb} by worker-${i % 17} in `, int(500), ` ms (step ${i})`],
+  });
 }
 
-const LEVELS: Array<[string, number]> = [['info', 0.7], ['debug', 0.82], ['warn', 0.92], ['error', 0.99], ['fatal', 1]];
+const LEVELS: Array<[string, number]> = [
+  ['info', 0.7],
+  ['debug', 0.82],
+  ['warn', 0.92],
+  ['error', 0.99],
+  ['fatal', 1],
+];
 
 export function* records(n: number, seed = 42): Generator<Record<string, unknown>> {
   const r = mulberry32(seed);
   const hex = (len: number) => {
     let s = '';
-    while (s.length < len) s += Math.floor(r() * 0x100000000).toString(16).padStart(8, '0');
+    while (s.length < len)
+      s += Math.floor(r() * 0x100000000)
+        .toString(16)
+        .padStart(8, '0');
     return s.slice(0, len);
   };
   const start = END - SPAN_MS;
@@ -76,7 +124,11 @@ export function* records(n: number, seed = 42): Generator<Record<string, unknown
       commit: hex(7).replace(/^./, String(Math.floor(r() * 50) % 10)),
       metadata: { parentResourceId: `server-${String(Math.floor(r() * 1000)).padStart(4, '0')}` },
     };
-    if (r() < 0.3) rec.http = { method: VERBS[Math.floor(r() * 4)], status: [200, 200, 200, 201, 404, 500, 503][Math.floor(r() * 7)] };
+    if (r() < 0.3)
+      rec.http = {
+        method: VERBS[Math.floor(r() * 4)],
+        status: [200, 200, 200, 201, 404, 500, 503][Math.floor(r() * 7)],
+      };
     if (r() < 0.2) rec.userId = `u${Math.floor(r() * 10000)}`;
     yield rec;
   }

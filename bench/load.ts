@@ -5,7 +5,8 @@ import http from 'node:http';
 export async function bodies(file: string, batch: number): Promise<Buffer[]> {
   const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
   const out: Buffer[] = [];
-  for (let i = 0; i < lines.length; i += batch) out.push(Buffer.from(`${lines.slice(i, i + batch).join('\n')}\n`));
+  for (let i = 0; i < lines.length; i += batch)
+    out.push(Buffer.from(`${lines.slice(i, i + batch).join('\n')}\n`));
   return out;
 }
 
@@ -20,15 +21,30 @@ export interface LoadResult {
  * `clients` keep-alive connections each POSTing the next body until none are left; 429/503
  * are retried after Retry-After (counted). The rate counts acknowledged records only.
  */
-export async function postAll(port: number, path: string, all: Buffer[], records: number, clients: number): Promise<LoadResult> {
+export async function postAll(
+  port: number,
+  path: string,
+  all: Buffer[],
+  records: number,
+  clients: number,
+): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
   const post = (body: Buffer) =>
     new Promise<{ status: number; retryAfter: number }>((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/x-ndjson', 'content-length': body.length } },
+        {
+          host: '127.0.0.1',
+          port,
+          path,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/x-ndjson', 'content-length': body.length },
+        },
         (res) => {
           res.resume();
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: Number(res.headers['retry-after'] ?? 1) }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, retryAfter: Number(res.headers['retry-after'] ?? 1) }),
+          );
         },
       );
       req.on('error', reject);

@@ -24,7 +24,11 @@ function flag(name: string, dflt: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
 }
 const has = (name: string) => process.argv.includes(`--${name}`);
-const parseSize = (s: string) => Math.round(Number(s.replace(/m$/i, '')) * (/m$/i.test(s) ? 1e6 : /k$/i.test(s) ? 1e3 : 1) || Number(s.replace(/k$/i, '')) * 1e3);
+const parseSize = (s: string) =>
+  Math.round(
+    Number(s.replace(/m$/i, '')) * (/m$/i.test(s) ? 1e6 : /k$/i.test(s) ? 1e3 : 1) ||
+      Number(s.replace(/k$/i, '')) * 1e3,
+  );
 
 const size = parseSize(flag('size', '1m'));
 const clients = Number(flag('clients', '4'));
@@ -41,7 +45,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitHttp(url: string, ok: (res: Response) => Promise<boolean>, timeoutMs: number): Promise<void> {
+async function waitHttp(
+  url: string,
+  ok: (res: Response) => Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await fetch(url).catch(() => null);
@@ -64,7 +72,11 @@ function stopped(child: ChildProcess): Promise<void> {
 
 async function nullSinkRate(all: Buffer[]): Promise<LoadResult> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/null-sink.ts'), String(port)], { stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'bench/null-sink.ts'), String(port)],
+    { stdio: 'ignore' },
+  );
   await waitHttp(`http://127.0.0.1:${port}/`, async () => true, 20_000);
   try {
     return await postAll(port, '/', all, size, clients);
@@ -107,24 +119,51 @@ async function main(): Promise<void> {
   const serverDir = await mkdtemp(path.join(tmpdir(), 'sawmill-bench-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, [path.join(ROOT, 'dist/src/cli/main.js'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--data', serverDir, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const server = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'dist/src/cli/main.js'),
+      'serve',
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--data',
+      serverDir,
+      '--log-level',
+      'warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   await waitHttp(`${base}/readyz`, async (r) => r.status === 200, 30_000);
 
   log('ingesting');
   const ingest = await postAll(port, '/api/v1/logs', all, size, clients);
   log(`sawmill: ${Math.round(ingest.perSecond)} records/s acknowledged (${ingest.retries} retries)`);
   const searchableStart = performance.now();
-  await waitHttp(`${base}/api/v1/search?limit=1`, async (r) => ((await r.json()) as { total: number }).total >= size, 600_000);
+  await waitHttp(
+    `${base}/api/v1/search?limit=1`,
+    async (r) => ((await r.json()) as { total: number }).total >= size,
+    600_000,
+  );
   const allSearchableS = ingest.seconds + (performance.now() - searchableStart) / 1000;
   log(`all searchable after ${allSearchableS.toFixed(1)} s`);
   const rssAfterIngest = await peakRssMb(server.pid!);
 
   const traceId = await traceIdFrom(file);
-  const timings: Array<{ name: string; t: Timing; rg: number | null; targetMs?: number; newest50?: boolean }> = [];
+  const timings: Array<{
+    name: string;
+    t: Timing;
+    rg: number | null;
+    targetMs?: number;
+    newest50?: boolean;
+  }> = [];
   for (const shape of shapes(traceId)) {
     const t = await time(base, shape);
     const rg = shape.rg && !has('skip-baselines') ? ripgrepMs(shape.rg(file)) : null;
-    log(`${shape.name}: p50 ${t.p50.toFixed(1)} ms, p95 ${t.p95.toFixed(1)} ms${rg ? `, ripgrep ${rg.toFixed(0)} ms` : ''}`);
+    log(
+      `${shape.name}: p50 ${t.p50.toFixed(1)} ms, p95 ${t.p95.toFixed(1)} ms${rg ? `, ripgrep ${rg.toFixed(0)} ms` : ''}`,
+    );
     timings.push({ name: shape.name, t, rg, targetMs: shape.targetMs, newest50: shape.newest50 });
   }
   const peakRss = await peakRssMb(server.pid!);
@@ -135,9 +174,22 @@ async function main(): Promise<void> {
   if (!has('keep')) await rm(serverDir, { recursive: true, force: true });
 
   const engine = has('skip-baselines') ? null : await duckdbReadNdjson(file, size);
-  if (engine) log(`duckdb read_ndjson: ${Math.round(engine.perSecond)} records/s, ${engine.bytesPerRecord.toFixed(1)} B/record`);
+  if (engine)
+    log(
+      `duckdb read_ndjson: ${Math.round(engine.perSecond)} records/s, ${engine.bytesPerRecord.toFixed(1)} B/record`,
+    );
 
-  const report = renderReport({ ingest, baselineNull, engine, allSearchableS, bytesPerRecord, peakRss, rssAfterIngest, timings, fileBytes });
+  const report = renderReport({
+    ingest,
+    baselineNull,
+    engine,
+    allSearchableS,
+    bytesPerRecord,
+    peakRss,
+    rssAfterIngest,
+    timings,
+    fileBytes,
+  });
   await mkdir(path.join(ROOT, 'bench/results'), { recursive: true });
   const out = path.join(ROOT, `bench/results/${new Date().toISOString().slice(0, 10)}-${size}.md`);
   await writeFile(out, report);
@@ -174,13 +226,16 @@ function renderReport(r: ReportInput): string {
     `| bytes per record on disk | ${r.bytesPerRecord.toFixed(1)} B | DuckDB read_ndjson table ${r.engine?.bytesPerRecord.toFixed(1) ?? '—'} B | ≤ 60: ${mark(r.bytesPerRecord <= 60)} |`,
     `| peak RSS (server) | ${r.peakRss.toFixed(0)} MB (after ingest ${r.rssAfterIngest.toFixed(0)} MB) | — | ≤ 1024 MB: ${mark(r.peakRss <= 1024)} |`,
     '',
-    '## Queries (client wall time, 20 runs after 2 warm-ups; newest-50 shapes with `total=false`; the count shape is a search\'s exact `total`)',
+    "## Queries (client wall time, 20 runs after 2 warm-ups; newest-50 shapes with `total=false`; the count shape is a search's exact `total`)",
     '',
     '| shape | p50 ms | p95 ms | server p50 ms | ripgrep ms | speed-up vs ripgrep | target p50 at 10M |',
     '|---|---|---|---|---|---|---|',
     ...r.timings.map(({ name, t, rg, targetMs, newest50 }) => {
       const speedup = rg ? rg / t.p50 : null;
-      const goal = [targetMs ? `≤ ${targetMs} ms: ${mark(t.p50 <= targetMs)}` : '', newest50 && speedup ? `≥ 10× rg: ${mark(speedup >= 10)}` : '']
+      const goal = [
+        targetMs ? `≤ ${targetMs} ms: ${mark(t.p50 <= targetMs)}` : '',
+        newest50 && speedup ? `≥ 10× rg: ${mark(speedup >= 10)}` : '',
+      ]
         .filter(Boolean)
         .join('; ');
       return `| ${name} | ${t.p50.toFixed(1)} | ${t.p95.toFixed(1)} | ${t.serverP50.toFixed(1)} | ${rg?.toFixed(0) ?? '—'} | ${speedup ? `${speedup.toFixed(1)}×` : '—'} | ${goal || '—'} |`;

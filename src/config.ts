@@ -32,7 +32,15 @@ export interface ServeFlags {
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7, w: 6.048e8, y: 3.1536e10 };
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1e3,
+  m: 6e4,
+  h: 3.6e6,
+  d: 8.64e7,
+  w: 6.048e8,
+  y: 3.1536e10,
+};
 
 /** `30d`, `12h`, `500ms` → milliseconds; `0`/empty → 0. Throws on anything else. */
 export function parseDurationMs(text: string): number {
@@ -45,7 +53,8 @@ export function parseDurationMs(text: string): number {
 
 export function loadConfig(flags: ServeFlags = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const port = Number(flags.port ?? env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${flags.port ?? env.PORT}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`invalid port ${flags.port ?? env.PORT}`);
   return {
     port,
     host: flags.host ?? env.SAWMILL_HOST ?? '0.0.0.0',

@@ -1,14 +1,63 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { get, ndjson, postLogs, search, searchWhenCount, startTestServer, type TestServer } from './helpers/server.js';
+import {
+  get,
+  ndjson,
+  postLogs,
+  search,
+  searchWhenCount,
+  startTestServer,
+  type TestServer,
+} from './helpers/server.js';
 
 /** The assignment's reference record plus neighbours that must NOT match each sample query. */
 const FIXTURE = [
-  { key: 'ref', level: 'error', message: 'Failed to connect to DB', resourceId: 'server-1234', timestamp: '2023-09-15T08:00:00Z', traceId: 'abc-xyz-123', spanId: 'span-456', commit: '5e5342f', metadata: { parentResourceId: 'server-0987' } },
-  { key: 'warn-1234', level: 'warn', message: 'Disk almost full', resourceId: 'server-1234', timestamp: '2023-09-12T10:00:00Z', metadata: { parentResourceId: 'server-0001' } },
-  { key: 'err-other', level: 'error', message: 'Out of memory', resourceId: 'server-9', timestamp: '2023-09-11T00:00:00Z' },
-  { key: 'fail-late', level: 'info', message: 'failed to connect, retrying', resourceId: 'server-5', timestamp: '2023-09-20T00:00:00Z' },
-  { key: 'before', level: 'info', message: 'boot', resourceId: 'server-1', timestamp: '2023-09-09T23:59:59Z' },
-  { key: 'edge-end', level: 'debug', message: 'tick', resourceId: 'server-2', timestamp: '2023-09-15T23:59:59Z' },
+  {
+    key: 'ref',
+    level: 'error',
+    message: 'Failed to connect to DB',
+    resourceId: 'server-1234',
+    timestamp: '2023-09-15T08:00:00Z',
+    traceId: 'abc-xyz-123',
+    spanId: 'span-456',
+    commit: '5e5342f',
+    metadata: { parentResourceId: 'server-0987' },
+  },
+  {
+    key: 'warn-1234',
+    level: 'warn',
+    message: 'Disk almost full',
+    resourceId: 'server-1234',
+    timestamp: '2023-09-12T10:00:00Z',
+    metadata: { parentResourceId: 'server-0001' },
+  },
+  {
+    key: 'err-other',
+    level: 'error',
+    message: 'Out of memory',
+    resourceId: 'server-9',
+    timestamp: '2023-09-11T00:00:00Z',
+  },
+  {
+    key: 'fail-late',
+    level: 'info',
+    message: 'failed to connect, retrying',
+    resourceId: 'server-5',
+    timestamp: '2023-09-20T00:00:00Z',
+  },
+  {
+    key: 'before',
+    level: 'info',
+    message: 'boot',
+    resourceId: 'server-1',
+    timestamp: '2023-09-09T23:59:59Z',
+  },
+  {
+    key: 'edge-end',
+    level: 'debug',
+    message: 'tick',
+    resourceId: 'server-2',
+    timestamp: '2023-09-15T23:59:59Z',
+  },
   { key: 'after', level: 'info', message: 'tick', resourceId: 'server-2', timestamp: '2023-09-16T00:00:00Z' },
 ];
 
@@ -28,7 +77,10 @@ describe('the four sample queries of the assignment', () => {
     ['level:error', ['err-other', 'ref']],
     ['"Failed to connect"', ['fail-late', 'ref']],
     ['resourceId:server-1234', ['ref', 'warn-1234']],
-    ['timestamp:[2023-09-10T00:00:00Z TO 2023-09-15T23:59:59Z]', ['edge-end', 'err-other', 'ref', 'warn-1234']],
+    [
+      'timestamp:[2023-09-10T00:00:00Z TO 2023-09-15T23:59:59Z]',
+      ['edge-end', 'err-other', 'ref', 'warn-1234'],
+    ],
   ])('%s', async (q, expected) => {
     const r = await search(s.url, { q });
     expect(r.status).toBe(200);
@@ -85,7 +137,11 @@ describe('search', () => {
 
 describe('histogram, fields, context', () => {
   it('counts per bucket split by level', async () => {
-    const r = await get(s.url, '/api/v1/histogram', { from: '2023-09-09T00:00:00Z', to: '2023-09-21T00:00:00Z', interval: '1d' });
+    const r = await get(s.url, '/api/v1/histogram', {
+      from: '2023-09-09T00:00:00Z',
+      to: '2023-09-21T00:00:00Z',
+      interval: '1d',
+    });
     expect(r.status).toBe(200);
     expect(r.body.intervalMs).toBe(86_400_000);
     const day15 = r.body.buckets.find((b: { ts: string }) => b.ts === '2023-09-15T00:00:00.000Z');
@@ -95,7 +151,11 @@ describe('histogram, fields, context', () => {
   });
 
   it('chooses an interval automatically', async () => {
-    const r = await get(s.url, '/api/v1/histogram', { q: 'level:error', from: '2023-09-10T00:00:00Z', to: '2023-09-16T00:00:00Z' });
+    const r = await get(s.url, '/api/v1/histogram', {
+      q: 'level:error',
+      from: '2023-09-10T00:00:00Z',
+      to: '2023-09-16T00:00:00Z',
+    });
     expect(r.body.intervalMs).toBe(10_800_000); // 6 days in at most 120 buckets
     expect(r.body.buckets.map((b: { total: number }) => b.total)).toEqual([1, 1]);
   });
@@ -125,11 +185,18 @@ describe('live tail', () => {
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     await reader.read(); // ": connected"
-    const acked = await postLogs(s.url, ndjson([{ level: 'info', message: 'quiet' }, { level: 'error', message: 'tail me' }]));
+    const acked = await postLogs(
+      s.url,
+      ndjson([
+        { level: 'info', message: 'quiet' },
+        { level: 'error', message: 'tail me' },
+      ]),
+    );
     const ackedAt = Date.now();
     expect(acked.body.accepted).toBe(2);
     let text = '';
-    while (!text.includes('\n\n') || !text.includes('event: record')) text += decoder.decode((await reader.read()).value);
+    while (!text.includes('\n\n') || !text.includes('event: record'))
+      text += decoder.decode((await reader.read()).value);
     expect(Date.now() - ackedAt).toBeLessThan(1000);
     const event = /id: (\d+)\nevent: record\ndata: (.*)\n/.exec(text)!;
     expect(JSON.parse(event[2]!).message).toBe('tail me');
@@ -140,7 +207,10 @@ describe('live tail', () => {
     await postLogs(s.url, JSON.stringify({ level: 'error', message: 'while away' }));
     await searchWhenCount(s.url, { q: '"while away"' }, 1);
     const resumed = new AbortController();
-    const res2 = await fetch(`${s.url}/api/v1/tail?q=level:error`, { signal: resumed.signal, headers: { 'last-event-id': event[1]! } });
+    const res2 = await fetch(`${s.url}/api/v1/tail?q=level:error`, {
+      signal: resumed.signal,
+      headers: { 'last-event-id': event[1]! },
+    });
     const r2 = res2.body!.getReader();
     let text2 = '';
     while (!text2.includes('while away')) text2 += decoder.decode((await r2.read()).value);
@@ -158,12 +228,18 @@ describe('export', () => {
   it('streams NDJSON newest first', async () => {
     const r = await get(s.url, '/api/v1/export', { q: 'resourceId:server-1234', format: 'ndjson' });
     expect(r.headers.get('content-type')).toContain('application/x-ndjson');
-    const lines = (r.body as string).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (r.body as string)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.key)).toEqual(['ref', 'warn-1234']);
   });
 
   it('writes CSV with quoting and a formula guard', async () => {
-    await postLogs(s.url, JSON.stringify({ message: '=HYPERLINK("x"), "quoted", comma', resourceId: 'csv-1' }));
+    await postLogs(
+      s.url,
+      JSON.stringify({ message: '=HYPERLINK("x"), "quoted", comma', resourceId: 'csv-1' }),
+    );
     await searchWhenCount(s.url, { q: 'resourceId:csv-1' }, 1);
     const r = await get(s.url, '/api/v1/export', { q: 'resourceId:csv-1', format: 'csv' });
     const [header, row] = (r.body as string).split('\r\n');
@@ -205,7 +281,15 @@ describe('retention', () => {
     const store = new DuckDbStore({ dir, queryTimeoutMs: 10_000 });
     await store.open();
     const day = 86_400_000_000;
-    const lines = [0, 1, 2, 3].map((d) => JSON.stringify({ id: String(100 + d), ts: 1_700_000_000_000_000 + d * day, level: 'info', message: `d${d}`, attrs: {} }));
+    const lines = [0, 1, 2, 3].map((d) =>
+      JSON.stringify({
+        id: String(100 + d),
+        ts: 1_700_000_000_000_000 + d * day,
+        level: 'info',
+        message: `d${d}`,
+        attrs: {},
+      }),
+    );
     await store.load({ parts: [{ key: 'k1', lines }] });
     expect((await store.stats()).partitions).toBe(4);
     const removed = await store.applyRetention(1_700_000_000_000_000 + 2 * day + 1);

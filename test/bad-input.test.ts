@@ -1,6 +1,15 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { get, ndjson, postLogs, search, searchWhenCount, startTestServer, type TestServer } from './helpers/server.js';
+import {
+  get,
+  ndjson,
+  postLogs,
+  type Reply,
+  search,
+  searchWhenCount,
+  startTestServer,
+  type TestServer,
+} from './helpers/server.js';
 
 /**
  * Bad input gets a clear JSON error, the server stays up, and nothing valid is lost.
@@ -21,7 +30,7 @@ async function stillServing(): Promise<void> {
   await searchWhenCount(s.url, { q: `resourceId:${tag}` }, 1);
 }
 
-function expectError(r: { status: number; body: any }, status: number, code: string) {
+function expectError(r: { status: number; body: Reply }, status: number, code: string) {
   expect(r.status).toBe(status);
   expect(r.body.error.code).toBe(code);
   expect(typeof r.body.error.message).toBe('string');
@@ -41,7 +50,11 @@ describe('malformed bodies', () => {
 
   it('empty body → 400 empty_body', async () => {
     expectError(await postLogs(s.url, ''), 400, 'empty_body');
-    expectError(await postLogs(s.url, '\n\n  \n', { 'content-type': 'application/x-ndjson' }), 400, 'empty_body');
+    expectError(
+      await postLogs(s.url, '\n\n  \n', { 'content-type': 'application/x-ndjson' }),
+      400,
+      'empty_body',
+    );
     expectError(await postLogs(s.url, '[]'), 400, 'empty_body');
   });
 
@@ -94,11 +107,19 @@ describe('invalid records', () => {
   });
 
   it('a 1 MB field is refused by index while its batch-mates are stored', async () => {
-    const r = await postLogs(s.url, ndjson([{ message: 'x'.repeat(1_000_000) }, { message: 'small', resourceId: 'big-1' }]), {
-      'content-type': 'application/x-ndjson',
-    });
+    const r = await postLogs(
+      s.url,
+      ndjson([{ message: 'x'.repeat(1_000_000) }, { message: 'small', resourceId: 'big-1' }]),
+      {
+        'content-type': 'application/x-ndjson',
+      },
+    );
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ accepted: 1, rejected: 1, errors: [{ index: 0, line: 1, code: 'record_too_large' }] });
+    expect(r.body).toMatchObject({
+      accepted: 1,
+      rejected: 1,
+      errors: [{ index: 0, line: 1, code: 'record_too_large' }],
+    });
     await searchWhenCount(s.url, { q: 'resourceId:big-1' }, 1);
   });
 });
@@ -122,7 +143,11 @@ describe('limits on the body', () => {
   });
 
   it('corrupt gzip → 400', async () => {
-    expectError(await postLogs(s.url, Buffer.from([0x1f, 0x8b, 1, 2, 3]), { 'content-encoding': 'gzip' }), 400, 'invalid_body');
+    expectError(
+      await postLogs(s.url, Buffer.from([0x1f, 0x8b, 1, 2, 3]), { 'content-encoding': 'gzip' }),
+      400,
+      'invalid_body',
+    );
   });
 });
 
@@ -134,7 +159,11 @@ describe('text that is not clean', () => {
   });
 
   it('invalid UTF-8 bytes are stored as U+FFFD', async () => {
-    const body = Buffer.concat([Buffer.from('{"message":"bad '), Buffer.from([0xff, 0xfe]), Buffer.from(' bytes","resourceId":"utf-1"}')]);
+    const body = Buffer.concat([
+      Buffer.from('{"message":"bad '),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(' bytes","resourceId":"utf-1"}'),
+    ]);
     expect((await postLogs(s.url, body)).status).toBe(200);
     const r = await searchWhenCount(s.url, { q: 'resourceId:utf-1' }, 1);
     expect(r.body.hits[0].message).toBe('bad \uFFFD\uFFFD bytes');
@@ -161,7 +190,9 @@ describe('mixed batches', () => {
     expect(r.status).toBe(200);
     expect(r.body.accepted).toBe(2);
     expect(r.body.rejected).toBe(3);
-    expect(r.body.errors.map((e: { index: number; line: number; code: string }) => [e.index, e.line, e.code])).toEqual([
+    expect(
+      r.body.errors.map((e: { index: number; line: number; code: string }) => [e.index, e.line, e.code]),
+    ).toEqual([
       [1, 2, 'invalid_json'],
       [2, 3, 'missing_message'],
       [4, 6, 'not_an_object'],

@@ -27,7 +27,16 @@ function cli(args: string[], stdin?: string): Promise<{ code: number; stdout: st
 }
 
 const RECORDS = [
-  { level: 'error', message: 'Failed to connect to DB', resourceId: 'server-1234', timestamp: '2023-09-15T08:00:00Z', traceId: 'abc-xyz-123', spanId: 'span-456', commit: '5e5342f', metadata: { parentResourceId: 'server-0987' } },
+  {
+    level: 'error',
+    message: 'Failed to connect to DB',
+    resourceId: 'server-1234',
+    timestamp: '2023-09-15T08:00:00Z',
+    traceId: 'abc-xyz-123',
+    spanId: 'span-456',
+    commit: '5e5342f',
+    metadata: { parentResourceId: 'server-0987' },
+  },
   { level: 'info', message: 'All good', resourceId: 'server-1', timestamp: '2023-09-12T00:00:00Z' },
   { level: 'error', message: 'Disk full', resourceId: 'server-7', timestamp: '2023-09-20T00:00:00Z' },
 ];
@@ -43,7 +52,13 @@ beforeAll(async () => {
 });
 afterAll(() => s.close());
 
-const messages = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).message).sort();
+const messages = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l).message)
+    .sort();
 
 describe('sawmill search', () => {
   it.each([
@@ -95,10 +110,14 @@ describe('sawmill ingest', () => {
 
 describe('sawmill tail', () => {
   it('prints new matching records as they arrive', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'tail', 'resourceId:tail-1'], {
-      cwd: ROOT,
-      env: { ...process.env, SAWMILL_URL: s.url },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'tail', 'resourceId:tail-1'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, SAWMILL_URL: s.url },
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
@@ -108,7 +127,10 @@ describe('sawmill tail', () => {
       const deadline = Date.now() + 15_000;
       let n = 0;
       while (!out.includes('tailed') && Date.now() < deadline) {
-        await cli(['ingest', '-'], `{"message":"tailed ${n++}","resourceId":"tail-1"}\n{"message":"other","resourceId":"x"}\n`);
+        await cli(
+          ['ingest', '-'],
+          `{"message":"tailed ${n++}","resourceId":"tail-1"}\n{"message":"other","resourceId":"x"}\n`,
+        );
         await new Promise((r) => setTimeout(r, 300));
       }
       expect(JSON.parse(out.split('\n')[0]!)).toMatchObject({ resourceId: 'tail-1' });

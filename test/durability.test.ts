@@ -100,8 +100,13 @@ describe('restarts', () => {
       const port = await freePort();
       const server = await spawnServer(dataDir, port);
       const url = `http://127.0.0.1:${port}`;
-      expect((await postLogs(url, JSON.stringify({ message: `round ${round}`, resourceId: 'restart' }))).status).toBe(200);
-      await waitFor(async () => (await get(url, '/api/v1/search', { q: 'resourceId:restart' })).body.total === round + 1, 5000);
+      expect(
+        (await postLogs(url, JSON.stringify({ message: `round ${round}`, resourceId: 'restart' }))).status,
+      ).toBe(200);
+      await waitFor(
+        async () => (await get(url, '/api/v1/search', { q: 'resourceId:restart' })).body.total === round + 1,
+        5000,
+      );
       server.kill('SIGTERM');
       await exited(server);
     }
@@ -113,10 +118,14 @@ describe('group commit', () => {
     const s = await startTestServer();
     try {
       const replies = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => postLogs(s.url, JSON.stringify({ message: `concurrent ${i}`, resourceId: 'gc' }))),
+        Array.from({ length: 50 }, (_, i) =>
+          postLogs(s.url, JSON.stringify({ message: `concurrent ${i}`, resourceId: 'gc' })),
+        ),
       );
       expect(replies.every((r) => r.status === 200)).toBe(true);
-      await waitFor(async () => (await get(s.url, '/api/v1/search', { q: 'resourceId:gc' })).body.total === 50);
+      await waitFor(
+        async () => (await get(s.url, '/api/v1/search', { q: 'resourceId:gc' })).body.total === 50,
+      );
     } finally {
       await s.close();
     }

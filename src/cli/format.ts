@@ -46,11 +46,14 @@ export function formatLine(hit: Hit, c: Colors, width?: number): string {
   const resource = (hit.resourceId ?? '-').padEnd(12);
   let message = escapeControls(hit.message);
   const prefix = `${hit.timestamp}  ${' '.repeat(LEVEL_WIDTH)}  ${resource}  `;
-  if (width && prefix.length + message.length > width) message = `${message.slice(0, Math.max(10, width - prefix.length - 1))}…`;
+  if (width && prefix.length + message.length > width)
+    message = `${message.slice(0, Math.max(10, width - prefix.length - 1))}…`;
   return `${c.dim(hit.timestamp)}  ${levelText(hit.level, c)}  ${c.cyan(escapeControls(resource))}  ${message}`;
 }
 
 export function escapeControls(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => (ch === '\t' ? '  ' : JSON.stringify(ch).slice(1, -1)));
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) =>
+    ch === '\t' ? '  ' : JSON.stringify(ch).slice(1, -1),
+  );
 }

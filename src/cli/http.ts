@@ -23,7 +23,10 @@ export function headers(opts: ClientOptions, extra: Record<string, string> = {})
 export async function request(opts: ClientOptions, path: string, init: RequestInit = {}): Promise<Response> {
   const url = new URL(path, opts.url.endsWith('/') ? opts.url : `${opts.url}/`);
   try {
-    return await fetch(url, { ...init, headers: headers(opts, (init.headers as Record<string, string>) ?? {}) });
+    return await fetch(url, {
+      ...init,
+      headers: headers(opts, (init.headers as Record<string, string>) ?? {}),
+    });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
     throw new CliError(`cannot reach Sawmill at ${opts.url} (${cause}) — is \`sawmill serve\` running?`);

@@ -33,12 +33,18 @@ program
 
 program
   .command('search')
-  .description('search, newest first: sawmill search \'level:error AND resourceId:server-12*\'')
+  .description("search, newest first: sawmill search 'level:error AND resourceId:server-12*'")
   .argument('[query]', 'query (docs/query-language.md); empty = everything', '')
   .option('--from <time>', 'start: RFC 3339, epoch, or relative like now-1h')
   .option('--to <time>', 'end: RFC 3339, epoch, or relative like now')
   .option('--limit <n>', 'records per page', '100')
-  .addOption(new Option('--output <format>', 'table (terminal default), json, ndjson (piped default)').choices(['table', 'json', 'ndjson']))
+  .addOption(
+    new Option('--output <format>', 'table (terminal default), json, ndjson (piped default)').choices([
+      'table',
+      'json',
+      'ndjson',
+    ]),
+  )
   .option('--all', 'follow the cursor through every page')
   .action((query: string, flags) => search(client(), query, { ...flags, color: color() }));
 

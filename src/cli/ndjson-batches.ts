@@ -14,7 +14,11 @@ export interface Batch {
  * bytes, without holding more than one batch and one partial line in memory. Blank lines are
  * skipped; CRLF endings are accepted.
  */
-export async function* ndjsonBatches(input: Readable, maxRecords: number, maxBytes: number): AsyncGenerator<Batch> {
+export async function* ndjsonBatches(
+  input: Readable,
+  maxRecords: number,
+  maxBytes: number,
+): AsyncGenerator<Batch> {
   let partial = '';
   let lineNo = 0;
   let bytesRead = 0;

@@ -24,7 +24,8 @@ export class SseParser {
       const line = this.buffer.slice(0, nl);
       this.buffer = this.buffer.slice(nl + (this.buffer.startsWith('\r\n', nl) ? 2 : 1));
       if (line === '') {
-        if (this.data.length > 0) out.push({ id: this.id, event: this.event || 'message', data: this.data.join('\n') });
+        if (this.data.length > 0)
+          out.push({ id: this.id, event: this.event || 'message', data: this.data.join('\n') });
         this.data = [];
         this.event = '';
         continue;

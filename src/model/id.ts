@@ -24,7 +24,9 @@ export class IdGenerator {
 
   /** The last id issued (0 before any): everything acknowledged so far has an id at or below it. */
   last(): bigint {
-    return this.lastMs === 0 && this.seq === 0 ? 0n : ((BigInt(this.lastMs) << SEQ_BITS) | BigInt(this.seq)) - 1n;
+    return this.lastMs === 0 && this.seq === 0
+      ? 0n
+      : ((BigInt(this.lastMs) << SEQ_BITS) | BigInt(this.seq)) - 1n;
   }
 
   /** Reserve `count` consecutive ids; returns the first. */

@@ -5,12 +5,37 @@ import type { Level } from './record.js';
  * mapped onto Sawmill's six levels. Lookup is case-insensitive.
  */
 const NAMES: Record<string, Level> = {
-  trace: 'trace', trc: 'trace', silly: 'trace', finest: 'trace', finer: 'trace', verbose: 'debug',
-  debug: 'debug', dbg: 'debug', fine: 'debug', config: 'debug',
-  info: 'info', information: 'info', informational: 'info', inf: 'info', notice: 'info', http: 'info', log: 'info',
-  warn: 'warn', warning: 'warn', wrn: 'warn',
-  error: 'error', err: 'error', eror: 'error', severe: 'error',
-  fatal: 'fatal', critical: 'fatal', crit: 'fatal', alert: 'fatal', emerg: 'fatal', emergency: 'fatal', panic: 'fatal',
+  trace: 'trace',
+  trc: 'trace',
+  silly: 'trace',
+  finest: 'trace',
+  finer: 'trace',
+  verbose: 'debug',
+  debug: 'debug',
+  dbg: 'debug',
+  fine: 'debug',
+  config: 'debug',
+  info: 'info',
+  information: 'info',
+  informational: 'info',
+  inf: 'info',
+  notice: 'info',
+  http: 'info',
+  log: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  wrn: 'warn',
+  error: 'error',
+  err: 'error',
+  eror: 'error',
+  severe: 'error',
+  fatal: 'fatal',
+  critical: 'fatal',
+  crit: 'fatal',
+  alert: 'fatal',
+  emerg: 'fatal',
+  emergency: 'fatal',
+  panic: 'fatal',
 };
 
 /** Syslog severities 0–7 (also GELF). */
@@ -43,7 +68,10 @@ export interface NormalisedLevel {
  * original kept: a shipper's unusual level must never cost the user a log line.
  */
 const CANONICAL: Record<string, NormalisedLevel> = Object.fromEntries(
-  (['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const).map((l) => [l, Object.freeze({ level: l })]),
+  (['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const).map((l) => [
+    l,
+    Object.freeze({ level: l }),
+  ]),
 );
 
 export function normaliseLevel(value: unknown): NormalisedLevel {

@@ -17,8 +17,25 @@ const err = (v: unknown) => {
 
 describe('normaliseRecord', () => {
   it('maps the reference record onto columns and keeps the rest as sent', () => {
-    const r = ok({ level: 'error', message: 'Failed', resourceId: 'server-1234', timestamp: '2023-09-15T08:00:00Z', traceId: 't', spanId: 's', commit: 'c', metadata: { parentResourceId: 'p' } });
-    expect(r).toMatchObject({ ts: Date.UTC(2023, 8, 15, 8) * 1000, level: 'error', message: 'Failed', resourceId: 'server-1234', traceId: 't', spanId: 's', commit: 'c' });
+    const r = ok({
+      level: 'error',
+      message: 'Failed',
+      resourceId: 'server-1234',
+      timestamp: '2023-09-15T08:00:00Z',
+      traceId: 't',
+      spanId: 's',
+      commit: 'c',
+      metadata: { parentResourceId: 'p' },
+    });
+    expect(r).toMatchObject({
+      ts: Date.UTC(2023, 8, 15, 8) * 1000,
+      level: 'error',
+      message: 'Failed',
+      resourceId: 'server-1234',
+      traceId: 't',
+      spanId: 's',
+      commit: 'c',
+    });
     expect(r.attrs).toEqual({ metadata: { parentResourceId: 'p' } });
   });
 
@@ -33,13 +50,19 @@ describe('normaliseRecord', () => {
   });
 
   it('keeps a differently spelled level as originalLevel', () => {
-    expect(ok({ message: 'x', level: 'WARNING' })).toMatchObject({ level: 'warn', attrs: { originalLevel: 'WARNING' } });
+    expect(ok({ message: 'x', level: 'WARNING' })).toMatchObject({
+      level: 'warn',
+      attrs: { originalLevel: 'WARNING' },
+    });
     expect(ok({ message: 'x', level: 'error' }).attrs).toEqual({});
     expect(ok({ message: 'x', level: 3 })).toMatchObject({ level: 'error' }); // syslog err
   });
 
   it('stringifies numeric keyword fields and keeps a client id as _id', () => {
-    expect(ok({ message: 'x', commit: 123, id: 'client-7' })).toMatchObject({ commit: '123', attrs: { _id: 'client-7' } });
+    expect(ok({ message: 'x', commit: 123, id: 'client-7' })).toMatchObject({
+      commit: '123',
+      attrs: { _id: 'client-7' },
+    });
   });
 
   it('refuses with a reason', () => {
@@ -52,11 +75,16 @@ describe('normaliseRecord', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 40; i++) deep = [deep];
     expect(err({ message: 'x', deep })).toBe('too_deep');
-    expect(err({ message: 'x', ...Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`k${i}`, i])) })).toBe('too_many_fields');
+    expect(
+      err({ message: 'x', ...Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`k${i}`, i])) }),
+    ).toBe('too_many_fields');
   });
 
   it('refuses records older than the retention window', () => {
-    const r = normaliseRecord({ message: 'x', timestamp: '2025-01-01T00:00:00Z' }, { ...ctx, minMicros: NOW - 86_400_000_000 });
+    const r = normaliseRecord(
+      { message: 'x', timestamp: '2025-01-01T00:00:00Z' },
+      { ...ctx, minMicros: NOW - 86_400_000_000 },
+    );
     expect('error' in r && r.error.code).toBe('timestamp_out_of_range');
   });
 });
@@ -65,11 +93,13 @@ describe('serialiseRecord', () => {
   it('writes one JSON line with id first', () => {
     const r = ok({ message: 'x' });
     r.id = '42';
-    expect(serialiseRecord(r, DEFAULT_LIMITS)).toBe(`{"id":"42","ts":${NOW},"level":"info","message":"x","attrs":{}}`);
+    expect(serialiseRecord(r, DEFAULT_LIMITS)).toBe(
+      `{"id":"42","ts":${NOW},"level":"info","message":"x","attrs":{}}`,
+    );
   });
 
   it('replaces NUL and lone surrogates everywhere, keys included', () => {
-    const r = ok({ message: 'a\u0000b', ['k\u0000']: '\ud800' });
+    const r = ok({ message: 'a\u0000b', 'k\u0000': '\ud800' });
     r.id = '1';
     const line = serialiseRecord(r, DEFAULT_LIMITS) as string;
     expect(JSON.parse(line)).toMatchObject({ message: 'a\uFFFDb', attrs: { 'k\uFFFD': '\uFFFD' } });

@@ -1,5 +1,5 @@
-import { type Limits } from './limits.js';
 import { normaliseLevel } from './level.js';
+import type { Limits } from './limits.js';
 import { KEYWORD_FIELDS, type StoredRecord } from './record.js';
 import { parseTimestamp, typeName } from './timestamp.js';
 

@@ -27,7 +27,10 @@ describe('parseTimestamp', () => {
     expect(micros(input)).toBe(expected);
   });
 
-  it.each(['yesterday', '2023-13-01T00:00:00Z', '2023-09-15T25:00:00Z', true, {}, Number.NaN])('refuses %j', (input) => {
-    expect(typeof micros(input)).toBe('string');
-  });
+  it.each(['yesterday', '2023-13-01T00:00:00Z', '2023-09-15T25:00:00Z', true, {}, Number.NaN])(
+    'refuses %j',
+    (input) => {
+      expect(typeof micros(input)).toBe('string');
+    },
+  );
 });

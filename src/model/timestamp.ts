@@ -21,7 +21,8 @@ export function parseTimestamp(value: unknown): TimestampResult {
     if (!Number.isFinite(value)) return { error: 'timestamp is not a finite number' };
     return { micros: epochToMicros(value) };
   }
-  if (typeof value !== 'string') return { error: `timestamp must be a string or a number, got ${typeName(value)}` };
+  if (typeof value !== 'string')
+    return { error: `timestamp must be a string or a number, got ${typeName(value)}` };
   const fast = parseUtcIsoFast(value);
   if (fast >= 0) return { micros: fast };
   const s = value.trim();
@@ -31,13 +32,21 @@ export function parseTimestamp(value: unknown): TimestampResult {
     return { micros: epochToMicros(Number(s)) };
   }
   const m = ISO.exec(s);
-  if (!m) return { error: `timestamp ${JSON.stringify(value.slice(0, 64))} is not RFC 3339 / ISO 8601 or an epoch number` };
+  if (!m)
+    return {
+      error: `timestamp ${JSON.stringify(value.slice(0, 64))} is not RFC 3339 / ISO 8601 or an epoch number`,
+    };
   const [, y, mo, d, h = '0', mi = '0', sec = '0', frac = '', tz] = m;
   const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec));
   if (
     Number.isNaN(ms) ||
-    Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31 ||
-    Number(h) > 23 || Number(mi) > 59 || Number(sec) > 60
+    Number(mo) < 1 ||
+    Number(mo) > 12 ||
+    Number(d) < 1 ||
+    Number(d) > 31 ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(sec) > 60
   ) {
     return { error: `timestamp ${JSON.stringify(value.slice(0, 64))} is not a valid date` };
   }
@@ -73,7 +82,19 @@ function parseUtcIsoFast(s: string): number {
   const h = digits(s, 11, 13);
   const mi = digits(s, 14, 16);
   const sec = digits(s, 17, 19);
-  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) {
+  if (
+    y < 0 ||
+    mo < 1 ||
+    mo > 12 ||
+    d < 1 ||
+    d > 31 ||
+    h < 0 ||
+    h > 23 ||
+    mi < 0 ||
+    mi > 59 ||
+    sec < 0 ||
+    sec > 60
+  ) {
     return -1;
   }
   let micros = 0;

@@ -33,14 +33,23 @@ export function buildApp(ctx: ServerContext): FastifyInstance {
     return reply.code(api.status).send(api.toJSON());
   });
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send(new ApiError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`).toJSON());
+    reply
+      .code(404)
+      .send(new ApiError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`).toJSON());
   });
 
   app.get('/', async (_req, reply) =>
     reply.send({
       name: 'sawmill',
       ingest: ['POST /', 'POST /api/v1/logs'],
-      read: ['/api/v1/search', '/api/v1/histogram', '/api/v1/fields', '/api/v1/context/:id', '/api/v1/tail', '/api/v1/export'],
+      read: [
+        '/api/v1/search',
+        '/api/v1/histogram',
+        '/api/v1/fields',
+        '/api/v1/context/:id',
+        '/api/v1/tail',
+        '/api/v1/export',
+      ],
       docs: 'docs/api.md',
     }),
   );
@@ -55,10 +64,16 @@ export function buildApp(ctx: ServerContext): FastifyInstance {
 function toApiError(err: FastifyError | Error): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof OverloadedError) {
-    return new ApiError(err.status === 429 ? 'overloaded' : 'unavailable', err.message, undefined, err.retryAfterSeconds);
+    return new ApiError(
+      err.status === 429 ? 'overloaded' : 'unavailable',
+      err.message,
+      undefined,
+      err.retryAfterSeconds,
+    );
   }
   if (err instanceof QueryTimeoutError) return new ApiError('query_timeout', err.message, undefined, 1);
-  if (err instanceof QuerySyntaxError) return new ApiError('query_syntax', err.message, { position: err.position });
+  if (err instanceof QuerySyntaxError)
+    return new ApiError('query_syntax', err.message, { position: err.position });
   // Our SQL is fixed; an input error from the engine can only come from a user value (a regex
   // RE2 rejects, say), so it is the client's to fix.
   if (/^Invalid Input Error/.test(err.message)) {
@@ -68,6 +83,7 @@ function toApiError(err: FastifyError | Error): ApiError {
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fe.statusCode === 413) {
     return new ApiError('body_too_large', `request body is larger than the limit: ${fe.message}`);
   }
-  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return new ApiError('invalid_body', fe.message);
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500)
+    return new ApiError('invalid_body', fe.message);
   return new ApiError('internal', 'internal error; see the server log');
 }

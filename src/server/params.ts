@@ -39,7 +39,10 @@ export function intParam(params: RawParams, name: string, dflt: number, minV: nu
   if (text === undefined || text === '') return dflt;
   const n = Number(text);
   if (!Number.isInteger(n) || n < minV || n > maxV) {
-    throw new ApiError('invalid_parameter', `"${name}" must be an integer from ${minV} to ${maxV}, got ${JSON.stringify(text)}`);
+    throw new ApiError(
+      'invalid_parameter',
+      `"${name}" must be an integer from ${minV} to ${maxV}, got ${JSON.stringify(text)}`,
+    );
   }
   return n;
 }

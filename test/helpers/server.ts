@@ -17,7 +17,9 @@ export interface TestServer {
 /** A real server in this process: port 0, a fresh data directory, removed on close. */
 export async function startTestServer(flags: { retention?: string } = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'sawmill-test-'));
-  const server = await startServer(loadConfig({ port: 0, host: '127.0.0.1', data: dataDir, logLevel: 'silent', ...flags }, {}));
+  const server = await startServer(
+    loadConfig({ port: 0, host: '127.0.0.1', data: dataDir, logLevel: 'silent', ...flags }, {}),
+  );
   return {
     url: server.url,
     dataDir,
@@ -33,7 +35,20 @@ export async function startTestServer(flags: { retention?: string } = {}): Promi
 export async function spawnServer(dataDir: string, port: number): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir, '--log-level', 'warn'],
+    [
+      '--import',
+      'tsx',
+      path.join(ROOT, 'src/cli/main.ts'),
+      'serve',
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--data',
+      dataDir,
+      '--log-level',
+      'warn',
+    ],
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -49,7 +64,11 @@ export async function spawnServer(dataDir: string, port: number): Promise<ChildP
   return child;
 }
 
-export async function waitFor<T>(fn: () => Promise<T | false | null | undefined>, timeoutMs = 5000, everyMs = 25): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | false | null | undefined>,
+  timeoutMs = 5000,
+  everyMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -59,15 +78,23 @@ export async function waitFor<T>(fn: () => Promise<T | false | null | undefined>
   }
 }
 
+/** A parsed JSON reply; tests assert on it field by field, so it is deliberately untyped. */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type Reply = any;
+
 export async function postLogs(url: string, body: string | Buffer, headers: Record<string, string> = {}) {
-  const res = await fetch(`${url}/api/v1/logs`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+  const res = await fetch(`${url}/api/v1/logs`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Reply };
 }
 
 export async function get(url: string, pathname: string, params: Record<string, string> = {}) {
   const res = await fetch(`${url}${pathname}?${new URLSearchParams(params)}`);
   const text = await res.text();
-  let body: any = text;
+  let body: Reply = text;
   try {
     body = JSON.parse(text);
   } catch {
@@ -79,7 +106,12 @@ export async function get(url: string, pathname: string, params: Record<string, 
 export const search = (url: string, params: Record<string, string>) => get(url, '/api/v1/search', params);
 
 /** Search until `total` reaches `n` (records become searchable within ~1 s of acknowledgement). */
-export async function searchWhenCount(url: string, params: Record<string, string>, n: number, timeoutMs = 5000) {
+export async function searchWhenCount(
+  url: string,
+  params: Record<string, string>,
+  n: number,
+  timeoutMs = 5000,
+) {
   return waitFor(async () => {
     const r = await search(url, params);
     return r.status === 200 && r.body.total === n ? r : null;

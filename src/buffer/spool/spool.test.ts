@@ -32,7 +32,12 @@ function collector() {
 
 describe('Spool', () => {
   it('acknowledges concurrent appends and delivers every line once, in order', async () => {
-    const spool = new Spool({ dir: await newDir(), maxPendingBytes: 1e8, maxSpoolBytes: 1e9, maxDelayMs: 20 });
+    const spool = new Spool({
+      dir: await newDir(),
+      maxPendingBytes: 1e8,
+      maxSpoolBytes: 1e9,
+      maxDelayMs: 20,
+    });
     await spool.open();
     const c = collector();
     spool.startDelivery(c.deliver);
@@ -74,7 +79,12 @@ describe('Spool', () => {
   });
 
   it('retries a failed delivery and never skips the batch', async () => {
-    const spool = new Spool({ dir: await newDir(), maxPendingBytes: 1e8, maxSpoolBytes: 1e9, maxDelayMs: 10 });
+    const spool = new Spool({
+      dir: await newDir(),
+      maxPendingBytes: 1e8,
+      maxSpoolBytes: 1e9,
+      maxDelayMs: 10,
+    });
     await spool.open();
     let failures = 2;
     const c = collector();

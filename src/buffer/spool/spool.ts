@@ -184,9 +184,7 @@ export class Spool implements IngestBuffer {
       if (seg.bytes >= this.loadBytes) this.wake?.();
     } catch (err) {
       const refusal =
-        (err as NodeJS.ErrnoException).code === 'ENOSPC'
-          ? new OverloadedError('disk is full', 503, 30)
-          : err;
+        (err as NodeJS.ErrnoException).code === 'ENOSPC' ? new OverloadedError('disk is full', 503, 30) : err;
       for (const p of group) p.reject(refusal);
       this.opts.onError?.(err);
     } finally {

@@ -63,9 +63,11 @@ export async function ingest(client: ClientOptions, file: string, flags: IngestF
       (reply) => {
         accepted += reply.accepted;
         records += batch.lines.length;
-        for (const e of reply.errors) rejections.push({ line: batch.lines[e.index] ?? -1, code: e.code, message: e.message });
+        for (const e of reply.errors)
+          rejections.push({ line: batch.lines[e.index] ?? -1, code: e.code, message: e.message });
         // Only the first 1000 errors of a batch are listed; count the rest all the same.
-        for (let i = reply.errors.length; i < reply.rejected; i++) rejections.push({ line: -1, code: 'unlisted', message: '' });
+        for (let i = reply.errors.length; i < reply.rejected; i++)
+          rejections.push({ line: -1, code: 'unlisted', message: '' });
         bar?.update(batch.bytesRead, { records });
       },
       (e) => {
@@ -130,7 +132,9 @@ async function openInput(file: string, size: number): Promise<Readable> {
       if (first !== '[') return Readable.from(prepend(chunk, it));
       chunks.push(chunk);
       if (chunks.reduce((n, b) => n + b.length, 0) > MAX_WHOLE_JSON) {
-        throw new CliError('a JSON array on stdin larger than 64 MiB: send NDJSON (one record per line) instead');
+        throw new CliError(
+          'a JSON array on stdin larger than 64 MiB: send NDJSON (one record per line) instead',
+        );
       }
     }
     return Readable.from([wholeJsonToNdjson(Buffer.concat(chunks).toString('utf8'))]);

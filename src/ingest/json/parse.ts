@@ -9,7 +9,8 @@ import type { Candidate } from '../candidate.js';
  * line is reported by its line number and the other lines are still stored.
  */
 export function parseJsonBody(text: string, contentType: string | undefined): Candidate[] {
-  if (text.trim() === '') throw new ApiError('empty_body', 'request body is empty; send a JSON record, a JSON array or NDJSON');
+  if (text.trim() === '')
+    throw new ApiError('empty_body', 'request body is empty; send a JSON record, a JSON array or NDJSON');
   const ndjson = /ndjson|jsonl|json-seq|x-json-stream/i.test(contentType ?? '');
   if (!ndjson) {
     let doc: unknown;
@@ -53,5 +54,9 @@ export function parseNdjson(text: string): Candidate[] {
 function invalidJson(err: unknown): ApiError {
   const message = (err as Error).message;
   const position = /position (\d+)/.exec(message)?.[1];
-  return new ApiError('invalid_body', `body is not valid JSON: ${message}`, position ? { position: Number(position) } : undefined);
+  return new ApiError(
+    'invalid_body',
+    `body is not valid JSON: ${message}`,
+    position ? { position: Number(position) } : undefined,
+  );
 }

@@ -1,10 +1,20 @@
 import type { FastifyInstance } from 'fastify';
-import { TOP_LEVEL_FIELDS, type OutputRecord } from '../../model/record.js';
+import { type OutputRecord, TOP_LEVEL_FIELDS } from '../../model/record.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { type RawParams, rangeParams, str } from '../params.js';
 
-const CSV_COLUMNS = ['timestamp', 'level', 'resourceId', 'traceId', 'spanId', 'commit', 'message', 'id', 'fields'];
+const CSV_COLUMNS = [
+  'timestamp',
+  'level',
+  'resourceId',
+  'traceId',
+  'spanId',
+  'commit',
+  'message',
+  'id',
+  'fields',
+];
 
 /** `GET /api/v1/export`: newest first, streamed page by page with backpressure. */
 export function registerExportRoute(app: FastifyInstance, ctx: ServerContext): void {

@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decodeBody, looksGzipped } from '../../ingest/body.js';
 import { parseJsonBody } from '../../ingest/json/parse.js';
 import type { IngestOutcome } from '../../ingest/pipeline.js';
-import { ApiError } from '../errors.js';
 import type { ServerContext } from '../context.js';
+import { ApiError } from '../errors.js';
 
 /** At most this many per-record errors are listed in one reply (the counts are always exact). */
 const MAX_LISTED_ERRORS = 1000;
@@ -32,7 +32,11 @@ export function batchReply(outcome: IngestOutcome): {
 } {
   const listed = outcome.errors.slice(0, MAX_LISTED_ERRORS);
   if (outcome.accepted === 0) {
-    throw new ApiError('no_valid_records', `none of the ${outcome.errors.length} records was accepted`, listed);
+    throw new ApiError(
+      'no_valid_records',
+      `none of the ${outcome.errors.length} records was accepted`,
+      listed,
+    );
   }
   return {
     accepted: outcome.accepted,

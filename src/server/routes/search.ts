@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { autoInterval } from '../../store/interval.js';
 import { parseDurationMs } from '../../config.js';
 import { microsToIso } from '../../model/record.js';
+import { autoInterval } from '../../store/interval.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { cursorParam, encodeCursor, intParam, type RawParams, rangeParams, str } from '../params.js';
@@ -68,7 +68,11 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: ServerContext): 
     '/api/v1/fields',
     timed('fields', async (params) => {
       const sample = intParam(params, 'sample', 500, 1, 10_000);
-      const fields = await ctx.store.fields({ ...rangeParams(params), sample, top: intParam(params, 'top', 5, 1, 100) });
+      const fields = await ctx.store.fields({
+        ...rangeParams(params),
+        sample,
+        top: intParam(params, 'top', 5, 1, 100),
+      });
       return { fields, sample };
     }),
   );

@@ -13,7 +13,8 @@ export function registerTailRoute(app: FastifyInstance, ctx: ServerContext): voi
     const query = queryParam(req.query as RawParams); // a syntax error is a 400 before the stream opens
     const resume = req.headers['last-event-id'];
     // New subscribers see what is acknowledged from now on; a reconnecting one resumes.
-    const lastId = typeof resume === 'string' && /^\d{1,20}$/.test(resume) ? resume : ctx.ids.last().toString();
+    const lastId =
+      typeof resume === 'string' && /^\d{1,20}$/.test(resume) ? resume : ctx.ids.last().toString();
     reply.hijack();
     const out = reply.raw;
     out.writeHead(200, {

@@ -132,7 +132,8 @@ export class DuckDbStore implements Store {
         }
       }
       let inserted = 0;
-      if (files.length > 0) inserted = day ? await this.insertDay(w, files, day) : await this.insertFiles(w, files);
+      if (files.length > 0)
+        inserted = day ? await this.insertDay(w, files, day) : await this.insertFiles(w, files);
       const fresh = keys.filter((k) => !applied.has(k));
       if (fresh.length > 0) {
         await w.run(
@@ -177,7 +178,9 @@ export class DuckDbStore implements Store {
 
   /** Records of unknown or several days: stage once, then split by day. */
   private async insertFiles(w: DuckDBConnection, files: string[]): Promise<number> {
-    await w.run(`CREATE OR REPLACE TEMP TABLE incoming AS SELECT ${NDJSON_PROJECTION} FROM ${readNdjson(files)}`);
+    await w.run(
+      `CREATE OR REPLACE TEMP TABLE incoming AS SELECT ${NDJSON_PROJECTION} FROM ${readNdjson(files)}`,
+    );
     const summary = (
       await w.runAndReadAll(`SELECT DISTINCT strftime(ts, '%Y-%m-%d') AS day FROM incoming ORDER BY day`)
     ).getRows();
@@ -230,7 +233,9 @@ export class DuckDbStore implements Store {
   }
 
   private partitionsIn(from?: number, to?: number): Partition[] {
-    return this.partitions.filter((p) => (from === undefined || p.end > from) && (to === undefined || p.start <= to));
+    return this.partitions.filter(
+      (p) => (from === undefined || p.end > from) && (to === undefined || p.start <= to),
+    );
   }
 
   async search(p: SearchParams): Promise<SearchResult> {
@@ -391,7 +396,9 @@ export class DuckDbStore implements Store {
     try {
       for (const p of this.partitions) {
         if (p.end <= cutoff) {
-          removed += Number((await w.runAndReadAll(`SELECT count(*) FROM ${p.table}`)).getRows()[0]![0] as bigint);
+          removed += Number(
+            (await w.runAndReadAll(`SELECT count(*) FROM ${p.table}`)).getRows()[0]![0] as bigint,
+          );
           await w.run(`DROP TABLE ${p.table}`);
         } else if (p.start < cutoff) {
           const res = await w.run(`DELETE FROM ${p.table} WHERE ts < make_timestamp($1::BIGINT)`, [cutoff]);
