@@ -57,6 +57,8 @@ const LOADED_TABLE = 'sawmill_loaded';
  */
 const KEEP_LOADED_KEYS = 'INTERVAL 7 DAY';
 const PRUNE_KEYS_EVERY_LOADS = 1000;
+/** Widths of the newest-first search slices (see `search`). */
+const SEARCH_SLICES_MICROS = [3_600_000_000, 6 * 3_600_000_000, 24 * 3_600_000_000];
 
 export class DuckDbStore implements Store {
   private instance!: DuckDBInstance;
@@ -66,6 +68,8 @@ export class DuckDbStore implements Store {
   private partitions: Partition[] = [];
   private scratchSeq = 0;
   private loads = 0;
+  /** Newest record timestamp stored (µs); where newest-first search starts counting back. */
+  private maxTs: number | undefined;
 
   constructor(private readonly opts: DuckDbStoreOptions) {}
 
@@ -91,6 +95,10 @@ export class DuckDbStore implements Store {
       .filter((p): p is Partition => p !== null)
       .sort((a, b) => b.start - a.start);
     await this.writer.run(this.viewSql());
+    const newest = (
+      await this.writer.runAndReadAll(`SELECT epoch_us(max(ts)) FROM ${VIEW}`)
+    ).getRows()[0]![0];
+    this.maxTs = newest === null ? undefined : Number(newest as bigint);
     this.pool = await ConnectionPool.create(this.instance, this.opts.readers ?? 4);
   }
 
@@ -134,6 +142,14 @@ export class DuckDbStore implements Store {
       let inserted = 0;
       if (files.length > 0)
         inserted = day ? await this.insertDay(w, files, day) : await this.insertFiles(w, files);
+      const ranges = batch.parts.filter((p) => !applied.has(p.key)).map((p) => p.tsRange);
+      const loadedMax = ranges.every((r) => r !== undefined)
+        ? Math.max(...ranges.map((r) => r!.max))
+        : Number(
+            (
+              await w.runAndReadAll(`SELECT coalesce(epoch_us(max(ts)), 0) FROM ${VIEW}`)
+            ).getRows()[0]![0] as bigint,
+          );
       const fresh = keys.filter((k) => !applied.has(k));
       if (fresh.length > 0) {
         await w.run(
@@ -145,6 +161,7 @@ export class DuckDbStore implements Store {
         await w.run(`DELETE FROM ${LOADED_TABLE} WHERE loaded_at < now() - ${KEEP_LOADED_KEYS}`);
       }
       await w.run('COMMIT');
+      if (inserted > 0 && (this.maxTs === undefined || loadedMax > this.maxTs)) this.maxTs = loadedMax;
       return { inserted };
     } catch (err) {
       await w.run('ROLLBACK').catch(() => {});
@@ -251,27 +268,30 @@ export class DuckDbStore implements Store {
       const t = `make_timestamp($${cursorParams.length - 1}::BIGINT)`;
       cursorSql = ` AND (ts < ${t} OR (ts = ${t} AND id < $${cursorParams.length}::UBIGINT))`;
     }
-    // The newest day in range usually fills the page on its own; if not, one more query covers
-    // every older day through the view (one query rather than one per day: fewer plans, and
-    // DuckDB's top-N filter still skips row groups by time).
+    // Newest first, in time slices counted back from the newest record: the last hour, the last
+    // 6 hours, the last day, then everything older. Rows are stored in time order, so a narrow
+    // slice touches few row groups, and most pages fill in the first slice; a rare match costs a
+    // cheap extra query before the full scan it needs anyway.
     const to = p.cursor ? min(w.to, p.cursor.ts) : w.to;
-    const [newest] = this.partitionsIn(w.from, to);
-    const page = (from: string, bound: string, params: DuckDBValue[], n: number) =>
-      this.pool.rows(
-        `SELECT ${SELECT_RECORD} FROM ${from} WHERE ${w.sql}${cursorSql}${bound}
-         ORDER BY ts DESC, id DESC LIMIT ${n}`,
-        params,
-        this.opts.queryTimeoutMs,
-      );
-    if (newest) rows.push(...(await page(newest.table, '', cursorParams, want)));
-    if (rows.length < want && this.partitionsIn(w.from, to).length > (newest ? 1 : 0)) {
-      const olderParams = [...cursorParams];
-      let bound = '';
-      if (newest) {
-        olderParams.push(newest.start);
-        bound = ` AND ts < make_timestamp($${olderParams.length}::BIGINT)`;
+    if (this.partitionsIn(w.from, to).length > 0) {
+      const top = min(to, this.maxTs);
+      let upper: number | undefined;
+      for (const width of top === undefined ? [] : SEARCH_SLICES_MICROS) {
+        const lower = top! - width;
+        if (w.from !== undefined && lower <= w.from) break;
+        rows.push(...(await this.page(w.sql + cursorSql, cursorParams, lower, upper, want - rows.length)));
+        upper = lower;
+        if (rows.length >= want) break;
+        // At the rate matches turned up so far, would the page fill within the slices? If not
+        // (a rare filter), wider slices would only repeat the scan piecemeal: do the rest at once.
+        const needed =
+          rows.length === 0 ? Number.POSITIVE_INFINITY : (width * (want - rows.length)) / rows.length;
+        if (width + needed > SEARCH_SLICES_MICROS[SEARCH_SLICES_MICROS.length - 1]!) break;
       }
-      rows.push(...(await page(VIEW, bound, olderParams, want - rows.length)));
+      if (rows.length < want)
+        rows.push(
+          ...(await this.page(w.sql + cursorSql, cursorParams, undefined, upper, want - rows.length)),
+        );
     }
     let next: Cursor | null = null;
     if (rows.length > p.limit) {
@@ -280,6 +300,31 @@ export class DuckDbStore implements Store {
       next = { ts: Number(last[1] as bigint), id: last[0] as string };
     }
     return { hits: rows.map(rowToRecord), total: await total, next };
+  }
+
+  /** Newest-first rows with lower < ts <= upper (either bound optional). */
+  private page(
+    where: string,
+    params: DuckDBValue[],
+    lower: number | undefined,
+    upper: number | undefined,
+    n: number,
+  ) {
+    const all = [...params];
+    let bounds = '';
+    if (lower !== undefined) {
+      all.push(lower);
+      bounds += ` AND ts > make_timestamp($${all.length}::BIGINT)`;
+    }
+    if (upper !== undefined) {
+      all.push(upper);
+      bounds += ` AND ts <= make_timestamp($${all.length}::BIGINT)`;
+    }
+    return this.pool.rows(
+      `SELECT ${SELECT_RECORD} FROM ${VIEW} WHERE ${where}${bounds} ORDER BY ts DESC, id DESC LIMIT ${n}`,
+      all,
+      this.opts.queryTimeoutMs,
+    );
   }
 
   async count(p: QueryParams): Promise<number> {
