@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REFERENCE_RECORD } from './fixtures/reference-record.js';
 import {
   get,
   ndjson,
@@ -11,17 +12,7 @@ import {
 
 /** The assignment's reference record plus neighbours that must NOT match each sample query. */
 const FIXTURE = [
-  {
-    key: 'ref',
-    level: 'error',
-    message: 'Failed to connect to DB',
-    resourceId: 'server-1234',
-    timestamp: '2023-09-15T08:00:00Z',
-    traceId: 'abc-xyz-123',
-    spanId: 'span-456',
-    commit: '5e5342f',
-    metadata: { parentResourceId: 'server-0987' },
-  },
+  { key: 'ref', ...REFERENCE_RECORD },
   {
     key: 'warn-1234',
     level: 'warn',

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REFERENCE_RECORD } from './fixtures/reference-record.js';
 import { ROOT, searchWhenCount, startTestServer, type TestServer } from './helpers/server.js';
 
 /** The `sawmill` CLI as a user runs it: a separate process talking HTTP to a real server. */
@@ -27,16 +28,7 @@ function cli(args: string[], stdin?: string): Promise<{ code: number; stdout: st
 }
 
 const RECORDS = [
-  {
-    level: 'error',
-    message: 'Failed to connect to DB',
-    resourceId: 'server-1234',
-    timestamp: '2023-09-15T08:00:00Z',
-    traceId: 'abc-xyz-123',
-    spanId: 'span-456',
-    commit: '5e5342f',
-    metadata: { parentResourceId: 'server-0987' },
-  },
+  REFERENCE_RECORD,
   { level: 'info', message: 'All good', resourceId: 'server-1', timestamp: '2023-09-12T00:00:00Z' },
   { level: 'error', message: 'Disk full', resourceId: 'server-7', timestamp: '2023-09-20T00:00:00Z' },
 ];
