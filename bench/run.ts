@@ -1,6 +1,6 @@
 import { type ChildProcess, execSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { duckdbReadNdjson, ripgrepMs } from './baselines.js';
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
     log(`generating ${size} records → ${file}`);
     await writeNdjson(file, size);
   }
-  const fileBytes = (await readFile(file)).length;
+  const fileBytes = (await stat(file)).size;
   log(`data: ${size} records, ${(fileBytes / size).toFixed(0)} B/record`);
   log('building');
   execSync('npm run build', { cwd: ROOT, stdio: 'ignore' });
