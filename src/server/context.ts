@@ -15,6 +15,4 @@ export interface ServerContext {
   metrics: Metrics;
   tail: TailHub;
   ids: IdGenerator;
-  /** False until the spool backlog from before a restart has been loaded. */
-  ready: boolean;
 }

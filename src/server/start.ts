@@ -42,7 +42,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const ids = new IdGenerator();
   const tail = new TailHub(store, (err) => logError(err));
   const pipeline = new IngestPipeline(spool, ids, config.limits, metrics, config.retentionMicros);
-  const ctx: ServerContext = { config, store, buffer: spool, pipeline, metrics, tail, ids, ready: false };
+  const ctx: ServerContext = { config, store, buffer: spool, pipeline, metrics, tail, ids };
   const app = buildApp(ctx);
 
   spool.startDelivery(async (batch) => {
@@ -57,7 +57,6 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   await spool.drain(); // the backlog left by a previous run
   ids.advancePast(await store.maxId());
   pipeline.accepting = true;
-  ctx.ready = true;
 
   let retention: NodeJS.Timeout | undefined;
   if (config.retentionMicros > 0) {

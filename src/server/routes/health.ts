@@ -5,9 +5,10 @@ import type { ServerContext } from '../context.js';
 export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
-    const depth = ctx.buffer.depthBytes();
-    const body = { status: ctx.ready ? 'ready' : 'starting', bufferBytes: depth };
-    return reply.code(ctx.ready ? 200 : 503).send(body);
+    // Ready means ingest is open: the backlog from before a restart is loaded and ids are seeded.
+    const ready = ctx.pipeline.accepting;
+    const body = { status: ready ? 'ready' : 'starting', bufferBytes: ctx.buffer.depthBytes() };
+    return reply.code(ready ? 200 : 503).send(body);
   });
   app.get('/metrics', async (_req, reply) => {
     ctx.metrics.bufferDepth.set(ctx.buffer.depthBytes());

@@ -139,17 +139,14 @@ export class DuckDbStore implements Store {
           files.push(file);
         }
       }
-      let inserted = 0;
-      if (files.length > 0)
-        inserted = day ? await this.insertDay(w, files, day) : await this.insertFiles(w, files);
-      const ranges = batch.parts.filter((p) => !applied.has(p.key)).map((p) => p.tsRange);
-      const loadedMax = ranges.every((r) => r !== undefined)
-        ? Math.max(...ranges.map((r) => r!.max))
-        : Number(
-            (
-              await w.runAndReadAll(`SELECT coalesce(epoch_us(max(ts)), 0) FROM ${VIEW}`)
-            ).getRows()[0]![0] as bigint,
-          );
+      // The newest timestamp loaded: known from the parts' ranges, else read off the staged rows.
+      let loaded = { inserted: 0, maxTs: Number.NEGATIVE_INFINITY };
+      if (files.length > 0) {
+        const ranges = batch.parts.filter((p) => !applied.has(p.key)).map((p) => p.tsRange);
+        loaded = day
+          ? { inserted: await this.insertDay(w, files, day), maxTs: Math.max(...ranges.map((r) => r!.max)) }
+          : await this.insertFiles(w, files);
+      }
       const fresh = keys.filter((k) => !applied.has(k));
       if (fresh.length > 0) {
         await w.run(
@@ -161,8 +158,9 @@ export class DuckDbStore implements Store {
         await w.run(`DELETE FROM ${LOADED_TABLE} WHERE loaded_at < now() - ${KEEP_LOADED_KEYS}`);
       }
       await w.run('COMMIT');
-      if (inserted > 0 && (this.maxTs === undefined || loadedMax > this.maxTs)) this.maxTs = loadedMax;
-      return { inserted };
+      if (loaded.inserted > 0 && (this.maxTs === undefined || loaded.maxTs > this.maxTs))
+        this.maxTs = loaded.maxTs;
+      return { inserted: loaded.inserted };
     } catch (err) {
       await w.run('ROLLBACK').catch(() => {});
       // A partition created inside the failed transaction does not exist any more.
@@ -194,13 +192,19 @@ export class DuckDbStore implements Store {
   }
 
   /** Records of unknown or several days: stage once, then split by day. */
-  private async insertFiles(w: DuckDBConnection, files: string[]): Promise<number> {
+  private async insertFiles(
+    w: DuckDBConnection,
+    files: string[],
+  ): Promise<{ inserted: number; maxTs: number }> {
     await w.run(
       `CREATE OR REPLACE TEMP TABLE incoming AS SELECT ${NDJSON_PROJECTION} FROM ${readNdjson(files)}`,
     );
     const summary = (
-      await w.runAndReadAll(`SELECT DISTINCT strftime(ts, '%Y-%m-%d') AS day FROM incoming ORDER BY day`)
+      await w.runAndReadAll(
+        `SELECT strftime(ts, '%Y-%m-%d') AS day, epoch_us(max(ts)) FROM incoming GROUP BY day ORDER BY day`,
+      )
     ).getRows();
+    const maxTs = Math.max(Number.NEGATIVE_INFINITY, ...summary.map((r) => Number(r[1] as bigint)));
     let inserted = 0;
     for (const [day] of summary) {
       const p = await this.ensurePartition(w, day as string);
@@ -212,7 +216,7 @@ export class DuckDbStore implements Store {
       inserted += res.rowsChanged;
     }
     await w.run('DROP TABLE incoming');
-    return inserted;
+    return { inserted, maxTs };
   }
 
   private viewSql(): string {
