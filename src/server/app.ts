@@ -7,8 +7,10 @@ import { ApiError } from './errors.js';
 import { registerExportRoute } from './routes/export.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerIngestRoutes } from './routes/ingest.js';
+import { registerSavedSearchRoutes } from './routes/saved-searches.js';
 import { registerSearchRoutes } from './routes/search.js';
 import { registerTailRoute } from './routes/tail.js';
+import { registerUiRoutes } from './routes/ui.js';
 
 /** The HTTP app: routes plus one error handler that turns every failure into the JSON catalogue. */
 export function buildApp(ctx: ServerContext): FastifyInstance {
@@ -38,7 +40,8 @@ export function buildApp(ctx: ServerContext): FastifyInstance {
       .send(new ApiError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`).toJSON());
   });
 
-  app.get('/', async (_req, reply) =>
+  // `GET /` is the web UI (routes/ui.ts); the machine-readable index of the API lives here.
+  app.get('/api/v1', async (_req, reply) =>
     reply.send({
       name: 'sawmill',
       ingest: ['POST /', 'POST /api/v1/logs'],
@@ -49,7 +52,9 @@ export function buildApp(ctx: ServerContext): FastifyInstance {
         '/api/v1/context/:id',
         '/api/v1/tail',
         '/api/v1/export',
+        '/api/v1/saved-searches',
       ],
+      ui: '/',
       docs: 'docs/api.md',
     }),
   );
@@ -58,6 +63,8 @@ export function buildApp(ctx: ServerContext): FastifyInstance {
   registerExportRoute(app, ctx);
   registerTailRoute(app, ctx);
   registerHealthRoutes(app, ctx);
+  registerSavedSearchRoutes(app, ctx);
+  registerUiRoutes(app);
   return app;
 }
 

@@ -3,6 +3,7 @@ import type { ServerConfig } from '../config.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { Metrics } from '../metrics.js';
 import type { IdGenerator } from '../model/id.js';
+import type { SavedSearchStore } from '../saved-searches/store.js';
 import type { Store } from '../store/store.js';
 import type { TailHub } from './tail-hub.js';
 
@@ -15,4 +16,5 @@ export interface ServerContext {
   metrics: Metrics;
   tail: TailHub;
   ids: IdGenerator;
+  savedSearches: SavedSearchStore;
 }

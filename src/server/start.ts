@@ -4,6 +4,7 @@ import type { ServerConfig } from '../config.js';
 import { IngestPipeline } from '../ingest/pipeline.js';
 import { Metrics } from '../metrics.js';
 import { IdGenerator } from '../model/id.js';
+import { JsonFileSavedSearchStore } from '../saved-searches/file-store.js';
 import { DuckDbStore } from '../store/duckdb/duckdb-store.js';
 import { buildApp } from './app.js';
 import type { ServerContext } from './context.js';
@@ -42,7 +43,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const ids = new IdGenerator();
   const tail = new TailHub(store, (err) => logError(err));
   const pipeline = new IngestPipeline(spool, ids, config.limits, metrics, config.retentionMicros);
-  const ctx: ServerContext = { config, store, buffer: spool, pipeline, metrics, tail, ids };
+  const savedSearches = new JsonFileSavedSearchStore(path.join(config.dataDir, 'saved-searches.json'));
+  await savedSearches.open();
+  const ctx: ServerContext = { config, store, buffer: spool, pipeline, metrics, tail, ids, savedSearches };
   const app = buildApp(ctx);
 
   spool.startDelivery(async (batch) => {
@@ -82,6 +85,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       await app.close();
       await spool.close();
       await store.close();
+      await savedSearches.close();
     },
   };
 }
