@@ -31,7 +31,13 @@ beforeAll(async () => {
   // two loads: one with a known time range (direct day insert), one without (staged split)
   await store.load({ parts: [{ key: 'a', lines: lines.slice(0, 8) }] });
   await store.load({
-    parts: [{ key: 'b', lines: lines.slice(8), tsRange: { min: NOW - 100 * H, max: NOW - 6 * H } }],
+    parts: [
+      {
+        key: 'b',
+        lines: lines.slice(8),
+        bounds: { minTs: NOW - 100 * H, maxTs: NOW - 6 * H, firstId: 1008n, lastId: 1016n },
+      },
+    ],
   });
 });
 afterAll(async () => {

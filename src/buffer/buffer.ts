@@ -1,4 +1,4 @@
-import type { LoadBatch, TsRange } from '../store/store.js';
+import type { LoadBatch, PartBounds } from '../store/store.js';
 
 /**
  * The durable buffer between ingest and the store. Embedded mode spools to local files with
@@ -10,7 +10,7 @@ export interface IngestBuffer {
    * Append serialised records. Resolves only when they are durable (fsync'd or broker-confirmed);
    * rejects with OverloadedError, without having stored anything, when the buffer is full.
    */
-  append(lines: string[], tsRange: TsRange): Promise<void>;
+  append(lines: string[], bounds: PartBounds): Promise<void>;
   /**
    * Hand buffered batches to `deliver` in order, removing each only after `deliver` resolved
    * (the store committed it). A failed delivery is retried: never skipped, never lost.

@@ -4,6 +4,7 @@ import type { IdGenerator } from '../model/id.js';
 import type { Limits } from '../model/limits.js';
 import { normaliseRecord, type RecordError, serialiseRecord } from '../model/normalise.js';
 import type { StoredRecord } from '../model/record.js';
+import type { PartBounds } from '../store/store.js';
 import type { Candidate } from './candidate.js';
 
 export interface IngestError extends RecordError {
@@ -57,8 +58,13 @@ export class IngestPipeline {
 
     const ids: Array<string | null> = new Array(candidates.length).fill(null);
     const lines: string[] = [];
-    const tsRange = { min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY };
     let next = valid.length > 0 ? this.ids.reserve(valid.length) : 0n;
+    const bounds: PartBounds = {
+      minTs: Number.POSITIVE_INFINITY,
+      maxTs: Number.NEGATIVE_INFINITY,
+      firstId: next,
+      lastId: next + BigInt(valid.length) - 1n,
+    };
     for (const { index, record } of valid) {
       const id = (next++).toString();
       record.id = id;
@@ -67,11 +73,11 @@ export class IngestPipeline {
       else {
         lines.push(line);
         ids[index] = id;
-        if (record.ts < tsRange.min) tsRange.min = record.ts;
-        if (record.ts > tsRange.max) tsRange.max = record.ts;
+        if (record.ts < bounds.minTs) bounds.minTs = record.ts;
+        if (record.ts > bounds.maxTs) bounds.maxTs = record.ts;
       }
     }
-    if (lines.length > 0) await this.buffer.append(lines, tsRange);
+    if (lines.length > 0) await this.buffer.append(lines, bounds);
     errors.sort((a, b) => a.index - b.index);
     this.metrics.recordsIngested.inc({ result: 'accepted', protocol }, lines.length);
     if (errors.length > 0) this.metrics.recordsIngested.inc({ result: 'rejected', protocol }, errors.length);

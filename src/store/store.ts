@@ -76,13 +76,27 @@ export interface LoadPart {
   key: string;
   file?: string;
   lines?: string[];
-  /** Oldest and newest record timestamp (µs), when known: lets a store skip a pre-pass. */
-  tsRange?: TsRange;
+  /** What the writer knows of the part's records, when known: lets a store skip a pre-pass. */
+  bounds?: PartBounds;
 }
 
-export interface TsRange {
-  min: number;
-  max: number;
+/**
+ * Oldest and newest timestamp (µs) and first and last id of a part's records. Ids are assigned in
+ * append order, so the id range of consecutive parts holds no other part's records.
+ */
+export interface PartBounds {
+  minTs: number;
+  maxTs: number;
+  firstId: bigint;
+  lastId: bigint;
+}
+
+/** Widen `into` to cover `b` (the union of two parts' bounds). */
+export function widenBounds(into: PartBounds, b: PartBounds): void {
+  if (b.minTs < into.minTs) into.minTs = b.minTs;
+  if (b.maxTs > into.maxTs) into.maxTs = b.maxTs;
+  if (b.firstId < into.firstId) into.firstId = b.firstId;
+  if (b.lastId > into.lastId) into.lastId = b.lastId;
 }
 
 /** Parts loaded together in one transaction (a backlog of segments loads as one bulk insert). */

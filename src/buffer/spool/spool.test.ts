@@ -6,7 +6,7 @@ import type { LoadBatch } from '../../store/store.js';
 import { OverloadedError } from '../buffer.js';
 import { Spool } from './spool.js';
 
-const RANGE = { min: 0, max: 0 };
+const RANGE = { minTs: 0, maxTs: 0, firstId: 0n, lastId: 0n };
 const dirs: string[] = [];
 async function newDir(): Promise<string> {
   const d = await mkdtemp(path.join(tmpdir(), 'sawmill-spool-'));

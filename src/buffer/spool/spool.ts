@@ -1,6 +1,6 @@
 import { type FileHandle, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { LoadBatch, TsRange } from '../../store/store.js';
+import { type LoadBatch, type PartBounds, widenBounds } from '../../store/store.js';
 import { type IngestBuffer, OverloadedError } from '../buffer.js';
 
 /**
@@ -38,7 +38,7 @@ export interface SpoolOptions {
 
 interface Pending {
   data: Buffer;
-  tsRange: TsRange;
+  bounds: PartBounds;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -48,12 +48,13 @@ interface Segment {
   file: string;
   bytes: number;
   /** Known for segments written by this process; unknown after a restart. */
-  tsRange?: TsRange;
+  bounds?: PartBounds;
 }
 
 interface ActiveSegment extends Segment {
   fd: FileHandle;
-  tsRange: TsRange;
+  /** Unset until the first write. */
+  bounds?: PartBounds;
   /** When its first acknowledged bytes landed (ms, monotonic). */
   firstWriteAt: number;
 }
@@ -102,7 +103,7 @@ export class Spool implements IngestBuffer {
     }
   }
 
-  append(lines: string[], tsRange: TsRange): Promise<void> {
+  append(lines: string[], bounds: PartBounds): Promise<void> {
     if (this.closing) return Promise.reject(new OverloadedError('server is shutting down', 503, 1));
     if (this.undeliveredBytes > this.opts.maxSpoolBytes) {
       return Promise.reject(
@@ -115,7 +116,7 @@ export class Spool implements IngestBuffer {
     }
     this.pendingBytes += data.length;
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ data, tsRange, resolve, reject });
+      this.queue.push({ data, bounds, resolve, reject });
       if (!this.flushQueued) {
         this.flushQueued = true;
         void this.serially(() => this.flushOnce());
@@ -176,8 +177,8 @@ export class Spool implements IngestBuffer {
       if (seg.bytes === 0) seg.firstWriteAt = performance.now();
       seg.bytes += data.length;
       for (const p of group) {
-        if (p.tsRange.min < seg.tsRange.min) seg.tsRange.min = p.tsRange.min;
-        if (p.tsRange.max > seg.tsRange.max) seg.tsRange.max = p.tsRange.max;
+        if (seg.bounds) widenBounds(seg.bounds, p.bounds);
+        else seg.bounds = { ...p.bounds };
       }
       this.undeliveredBytes += data.length;
       committed = true;
@@ -199,8 +200,7 @@ export class Spool implements IngestBuffer {
     const file = path.join(this.opts.dir, `${String(seq).padStart(16, '0')}.ndjson`);
     const fd = await open(file, 'a');
     await fsyncDir(this.opts.dir); // the new file's directory entry must survive a crash too
-    const tsRange = { min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY };
-    this.active = { seq, file, bytes: 0, fd, tsRange, firstWriteAt: 0 };
+    this.active = { seq, file, bytes: 0, fd, firstWriteAt: 0 };
     return this.active;
   }
 
@@ -210,7 +210,7 @@ export class Spool implements IngestBuffer {
     this.active = null;
     await seg.fd.close();
     if (seg.bytes === 0) await unlink(seg.file);
-    else this.sealed.push({ seq: seg.seq, file: seg.file, bytes: seg.bytes, tsRange: seg.tsRange });
+    else this.sealed.push({ seq: seg.seq, file: seg.file, bytes: seg.bytes, bounds: seg.bounds });
   }
 
   private async deliveryLoop(deliver: (batch: LoadBatch) => Promise<void>): Promise<void> {
@@ -241,7 +241,7 @@ export class Spool implements IngestBuffer {
       }
       try {
         await deliver({
-          parts: parts.map((s) => ({ key: `spool:${s.seq}`, file: s.file, tsRange: s.tsRange })),
+          parts: parts.map((s) => ({ key: `spool:${s.seq}`, file: s.file, bounds: s.bounds })),
         });
         backoffMs = 100;
       } catch (err) {

@@ -17,14 +17,24 @@ import type {
   HistogramParams,
   LoadBatch,
   LoadResult,
+  PartBounds,
   QueryParams,
   SearchParams,
   SearchResult,
   Store,
   StoreStats,
-  TsRange,
 } from '../store.js';
+import { widenBounds } from '../store.js';
 import { ConnectionPool } from './pool.js';
+import {
+  compactRollup,
+  MINUTE,
+  onlyTime,
+  ROLLUP_DDL,
+  ROLLUP_TABLE,
+  rollupCountsSql,
+  rollupInsertSql,
+} from './rollup.js';
 import { rowToRecord } from './rows.js';
 import {
   COLUMNS_DDL,
@@ -56,7 +66,8 @@ const LOADED_TABLE = 'sawmill_loaded';
  * only weight.
  */
 const KEEP_LOADED_KEYS = 'INTERVAL 7 DAY';
-const PRUNE_KEYS_EVERY_LOADS = 1000;
+/** Housekeeping cadence: prune old load keys and compact the minute rollup. */
+const HOUSEKEEPING_EVERY_LOADS = 1000;
 /** Widths of the newest-first search slices (see `search`). */
 const SEARCH_SLICES_MICROS = [3_600_000_000, 6 * 3_600_000_000, 24 * 3_600_000_000];
 
@@ -95,11 +106,25 @@ export class DuckDbStore implements Store {
       .filter((p): p is Partition => p !== null)
       .sort((a, b) => b.start - a.start);
     await this.writer.run(this.viewSql());
+    await this.openRollup();
     const newest = (
       await this.writer.runAndReadAll(`SELECT epoch_us(max(ts)) FROM ${VIEW}`)
     ).getRows()[0]![0];
     this.maxTs = newest === null ? undefined : Number(newest as bigint);
     this.pool = await ConnectionPool.create(this.instance, this.opts.readers ?? 4);
+  }
+
+  /** Create the minute rollup; a database from before it existed is counted once, here. */
+  private async openRollup(): Promise<void> {
+    const w = this.writer;
+    const exists = (
+      await w.runAndReadAll(`SELECT count(*) FROM duckdb_tables() WHERE table_name = '${ROLLUP_TABLE}'`)
+    ).getRows()[0]![0];
+    await w.run('BEGIN TRANSACTION');
+    await w.run(ROLLUP_DDL);
+    if (Number(exists as bigint) === 0) await w.run(rollupInsertSql(VIEW));
+    else await compactRollup(w);
+    await w.run('COMMIT');
   }
 
   async close(): Promise<void> {
@@ -129,7 +154,7 @@ export class DuckDbStore implements Store {
       let day: string | null | undefined; // the one UTC day all fresh parts fall in, if known
       for (const part of batch.parts) {
         if (applied.has(part.key)) continue;
-        const partDay = part.tsRange ? singleDay(part.tsRange) : null;
+        const partDay = part.bounds ? singleDay(part.bounds) : null;
         day = day === undefined || day === partDay ? partDay : null;
         if (part.file) files.push(part.file);
         else if (part.lines && part.lines.length > 0) {
@@ -142,10 +167,12 @@ export class DuckDbStore implements Store {
       // The newest timestamp loaded: known from the parts' ranges, else read off the staged rows.
       let loaded = { inserted: 0, maxTs: Number.NEGATIVE_INFINITY };
       if (files.length > 0) {
-        const ranges = batch.parts.filter((p) => !applied.has(p.key)).map((p) => p.tsRange);
-        loaded = day
-          ? { inserted: await this.insertDay(w, files, day), maxTs: Math.max(...ranges.map((r) => r!.max)) }
-          : await this.insertFiles(w, files);
+        // The direct path needs every part's bounds, and no applied part among them: the rollup
+        // counts the new rows by their id range, which must hold no earlier-loaded row.
+        loaded =
+          day && applied.size === 0
+            ? await this.insertDay(w, files, day, unionBounds(batch.parts.map((p) => p.bounds!)))
+            : await this.insertFiles(w, files);
       }
       const fresh = keys.filter((k) => !applied.has(k));
       if (fresh.length > 0) {
@@ -154,8 +181,9 @@ export class DuckDbStore implements Store {
           fresh,
         );
       }
-      if (++this.loads % PRUNE_KEYS_EVERY_LOADS === 0) {
+      if (++this.loads % HOUSEKEEPING_EVERY_LOADS === 0) {
         await w.run(`DELETE FROM ${LOADED_TABLE} WHERE loaded_at < now() - ${KEEP_LOADED_KEYS}`);
+        await compactRollup(w);
       }
       await w.run('COMMIT');
       if (loaded.inserted > 0 && (this.maxTs === undefined || loaded.maxTs > this.maxTs))
@@ -171,13 +199,25 @@ export class DuckDbStore implements Store {
     }
   }
 
-  /** The common case: every record is from one known day, so insert straight from the files. */
-  private async insertDay(w: DuckDBConnection, files: string[], day: string): Promise<number> {
+  /**
+   * The common case: every record is from one known day, so insert straight from the files. The
+   * new rows are then counted for the rollup by their id range (zone maps skip the older rows).
+   */
+  private async insertDay(
+    w: DuckDBConnection,
+    files: string[],
+    day: string,
+    bounds: PartBounds,
+  ): Promise<{ inserted: number; maxTs: number }> {
     const p = await this.ensurePartition(w, day);
     const res = await w.run(
       `INSERT INTO ${p.table} SELECT ${NDJSON_PROJECTION} FROM ${readNdjson(files)} ORDER BY ts, id`,
     );
-    return res.rowsChanged;
+    await w.run(rollupInsertSql(p.table, 'id BETWEEN $1::UBIGINT AND $2::UBIGINT'), [
+      String(bounds.firstId),
+      String(bounds.lastId),
+    ]);
+    return { inserted: res.rowsChanged, maxTs: bounds.maxTs };
   }
 
   private async ensurePartition(w: DuckDBConnection, day: string): Promise<Partition> {
@@ -215,6 +255,7 @@ export class DuckDbStore implements Store {
       );
       inserted += res.rowsChanged;
     }
+    await w.run(rollupInsertSql('incoming'));
     await w.run('DROP TABLE incoming');
     return { inserted, maxTs };
   }
@@ -261,7 +302,7 @@ export class DuckDbStore implements Store {
 
   async search(p: SearchParams): Promise<SearchResult> {
     const w = this.where(p);
-    const total = p.withTotal === false ? Promise.resolve(null) : this.countWhere(w);
+    const total = p.withTotal === false ? Promise.resolve(null) : this.countWhere(p.query, w);
     total.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
     const rows: DuckDBValue[][] = [];
     const want = p.limit + 1; // one extra tells whether another page follows
@@ -332,7 +373,7 @@ export class DuckDbStore implements Store {
   }
 
   async count(p: QueryParams): Promise<number> {
-    return this.countWhere(this.where(p));
+    return this.countWhere(p.query, this.where(p));
   }
 
   async timeBounds(p: QueryParams): Promise<{ from: number; to: number } | null> {
@@ -346,7 +387,17 @@ export class DuckDbStore implements Store {
     return lo === null ? null : { from: Number(lo as bigint), to: Number(hi as bigint) };
   }
 
-  private async countWhere(w: { sql: string; params: DuckDBValue[] }): Promise<number> {
+  private async countWhere(
+    query: QueryNode,
+    w: { sql: string; params: DuckDBValue[]; from?: number; to?: number },
+  ): Promise<number> {
+    if (onlyTime(query)) {
+      // One bucket wider than any timestamp: the sum of the rollup rows is the count.
+      const params: DuckDBValue[] = [];
+      const sql = rollupCountsSql(VIEW, 2 ** 62, w.from, w.to, params);
+      const rows = await this.pool.rows(sql, params, this.opts.queryTimeoutMs);
+      return rows.reduce((sum, r) => sum + Number(r[2] as bigint), 0);
+    }
     const rows = await this.pool.rows(
       `SELECT count(*) FROM ${VIEW} WHERE ${w.sql}`,
       w.params,
@@ -373,14 +424,21 @@ export class DuckDbStore implements Store {
     if (w.from !== undefined && w.to !== undefined) {
       interval = Math.max(interval, Math.ceil((w.to - w.from + 1) / MAX_BUCKETS));
     }
-    const params = [...w.params, interval];
-    const iv = `$${params.length}::BIGINT`;
-    const rows = await this.pool.rows(
-      `SELECT (epoch_us(ts) // ${iv}) * ${iv} AS bucket, level, count(*) FROM ${VIEW}
-       WHERE ${w.sql} GROUP BY ALL ORDER BY bucket LIMIT ${MAX_BUCKETS * 6}`,
-      params,
-      this.opts.queryTimeoutMs,
-    );
+    let rows: DuckDBValue[][];
+    if (onlyTime(p.query) && interval % MINUTE === 0) {
+      const params: DuckDBValue[] = [];
+      const sql = rollupCountsSql(VIEW, interval, w.from, w.to, params);
+      rows = await this.pool.rows(sql, params, this.opts.queryTimeoutMs);
+    } else {
+      const params = [...w.params, interval];
+      const iv = `$${params.length}::BIGINT`;
+      rows = await this.pool.rows(
+        `SELECT (epoch_us(ts) // ${iv}) * ${iv} AS bucket, level, count(*) FROM ${VIEW}
+         WHERE ${w.sql} GROUP BY ALL ORDER BY bucket LIMIT ${MAX_BUCKETS * 6}`,
+        params,
+        this.opts.queryTimeoutMs,
+      );
+    }
     const buckets: HistogramBucket[] = [];
     for (const [bucket, level, count] of rows) {
       const ts = Number(bucket as bigint);
@@ -458,6 +516,14 @@ export class DuckDbStore implements Store {
       const dropped = kept.length !== this.partitions.length;
       this.partitions = kept;
       if (dropped) await w.run(this.viewSql());
+      // The rollup forgets every minute the cutoff reaches into, then recounts what is left of
+      // the cutoff's own minute.
+      const boundary = Math.ceil(cutoff / MINUTE) * MINUTE;
+      await w.run(`DELETE FROM ${ROLLUP_TABLE} WHERE minute < make_timestamp($1::BIGINT)`, [boundary]);
+      await w.run(
+        rollupInsertSql(VIEW, 'ts >= make_timestamp($1::BIGINT) AND ts < make_timestamp($2::BIGINT)'),
+        [cutoff, boundary],
+      );
       await w.run('COMMIT');
     } catch (err) {
       await w.run('ROLLBACK').catch(() => {});
@@ -488,10 +554,16 @@ function readNdjson(files: string[]): string {
 }
 
 /** 'YYYY-MM-DD' when the whole range is inside one UTC day. */
-function singleDay(r: TsRange): string | null {
-  const a = new Date(Math.floor(r.min / 1000)).toISOString().slice(0, 10);
-  const b = new Date(Math.floor(r.max / 1000)).toISOString().slice(0, 10);
-  return a === b ? a : null;
+function singleDay(b: PartBounds): string | null {
+  const first = new Date(Math.floor(b.minTs / 1000)).toISOString().slice(0, 10);
+  const last = new Date(Math.floor(b.maxTs / 1000)).toISOString().slice(0, 10);
+  return first === last ? first : null;
+}
+
+function unionBounds(all: PartBounds[]): PartBounds {
+  const out = { ...all[0]! };
+  for (const b of all.slice(1)) widenBounds(out, b);
+  return out;
 }
 
 function max(a?: number, b?: number): number | undefined {
