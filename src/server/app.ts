@@ -1,5 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import { OverloadedError } from '../buffer/buffer.js';
+import { registerElasticsearchRoutes } from '../protocols/elasticsearch/routes.js';
 import { QuerySyntaxError } from '../query/parse.js';
 import { QueryTimeoutError } from '../store/duckdb/pool.js';
 import type { ServerContext } from './context.js';
@@ -63,6 +64,8 @@ export function buildApp(ctx: ServerContext): FastifyInstance {
   registerExportRoute(app, ctx);
   registerTailRoute(app, ctx);
   registerHealthRoutes(app, ctx);
+  // Shipper protocols: each decodes its own wire format and ingests through ctx.pipeline.
+  registerElasticsearchRoutes(app, ctx);
   registerSavedSearchRoutes(app, ctx);
   registerUiRoutes(app);
   return app;
