@@ -81,3 +81,40 @@ describe('newest-first search across slices and days', () => {
     expect(total).toBe(AGES_H.length);
   });
 });
+
+describe('searches while loads create day tables', () => {
+  it('never name a table a load has not committed yet', async () => {
+    const base = Date.UTC(2025, 0, 1) * 1000;
+    const day = 86_400_000_000;
+    let loading = true;
+    const loop = async () => {
+      let n = 0;
+      while (loading) {
+        await store.search({ query: parseQuery('message:x'), limit: 5, withTotal: true });
+        n++;
+      }
+      return n;
+    };
+    const searches = Promise.all([loop(), loop(), loop()]).then((ns) => Math.min(...ns));
+    for (let d = 0; d < 15; d++) {
+      const line = JSON.stringify({ id: String(5000 + d), ts: base + d * day, level: 'info', message: 'x' });
+      await store.load({
+        parts: [
+          {
+            key: `day-${d}`,
+            lines: [line],
+            bounds: {
+              minTs: base + d * day,
+              maxTs: base + d * day,
+              firstId: BigInt(5000 + d),
+              lastId: BigInt(5000 + d),
+            },
+          },
+        ],
+      });
+    }
+    loading = false;
+    expect(await searches).toBeGreaterThan(0);
+    expect(await store.count({ query: parseQuery('message:x') })).toBe(15);
+  });
+});

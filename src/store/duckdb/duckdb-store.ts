@@ -75,8 +75,13 @@ export class DuckDbStore implements Store {
   private instance!: DuckDBInstance;
   private writer!: DuckDBConnection;
   private pool!: ConnectionPool;
-  /** Day partitions, newest first. */
+  /** Day partitions, newest first, as the writer sees them (including any not yet committed). */
   private partitions: Partition[] = [];
+  /**
+   * The committed ones, which readers may name: a reader's query naming a table that a load is
+   * still creating would fail, so this follows `partitions` only after each COMMIT.
+   */
+  private visible: Partition[] = [];
   private scratchSeq = 0;
   private loads = 0;
   /** Newest record timestamp stored (µs); where newest-first search starts counting back. */
@@ -106,6 +111,7 @@ export class DuckDbStore implements Store {
       .filter((p): p is Partition => p !== null)
       .sort((a, b) => b.start - a.start);
     await this.writer.run(this.viewSql());
+    this.visible = [...this.partitions];
     await this.openRollup();
     const newest = (
       await this.writer.runAndReadAll(`SELECT epoch_us(max(ts)) FROM ${VIEW}`)
@@ -186,6 +192,7 @@ export class DuckDbStore implements Store {
         await compactRollup(w);
       }
       await w.run('COMMIT');
+      this.visible = [...this.partitions];
       if (loaded.inserted > 0 && (this.maxTs === undefined || loaded.maxTs > this.maxTs))
         this.maxTs = loaded.maxTs;
       return { inserted: loaded.inserted };
@@ -269,6 +276,7 @@ export class DuckDbStore implements Store {
     const tables = (await this.writer.runAndReadAll('SELECT table_name FROM duckdb_tables()')).getRows();
     const names = new Set(tables.map((r) => r[0] as string));
     this.partitions = this.partitions.filter((p) => names.has(p.table));
+    this.visible = [...this.partitions];
   }
 
   async maxId(): Promise<bigint> {
@@ -295,9 +303,22 @@ export class DuckDbStore implements Store {
   }
 
   private partitionsIn(from?: number, to?: number): Partition[] {
-    return this.partitions.filter(
+    return this.visible.filter(
       (p) => (from === undefined || p.end > from) && (to === undefined || p.start <= to),
     );
+  }
+
+  /**
+   * What a query over [from, to] reads: only the day tables that overlap it, or null when none
+   * does. Cheaper than the all-days view, whose every branch DuckDB binds and prunes per query
+   * (~3 ms at 10 days, measured).
+   */
+  private source(from?: number, to?: number): string | null {
+    const parts = this.partitionsIn(from, to);
+    if (parts.length === 0) return null;
+    if (parts.length === this.visible.length) return VIEW;
+    if (parts.length === 1) return parts[0]!.table;
+    return `(${parts.map((p) => `SELECT * FROM ${p.table}`).join(' UNION ALL ')})`;
   }
 
   async search(p: SearchParams): Promise<SearchResult> {
@@ -324,7 +345,16 @@ export class DuckDbStore implements Store {
       for (const width of top === undefined ? [] : SEARCH_SLICES_MICROS) {
         const lower = top! - width;
         if (w.from !== undefined && lower <= w.from) break;
-        rows.push(...(await this.page(w.sql + cursorSql, cursorParams, lower, upper, want - rows.length)));
+        rows.push(
+          ...(await this.page(
+            w.sql + cursorSql,
+            cursorParams,
+            { from: w.from, to },
+            lower,
+            upper,
+            want - rows.length,
+          )),
+        );
         upper = lower;
         if (rows.length >= want) break;
         // At the rate matches turned up so far, would the page fill within the slices? If not
@@ -335,7 +365,14 @@ export class DuckDbStore implements Store {
       }
       if (rows.length < want)
         rows.push(
-          ...(await this.page(w.sql + cursorSql, cursorParams, undefined, upper, want - rows.length)),
+          ...(await this.page(
+            w.sql + cursorSql,
+            cursorParams,
+            { from: w.from, to },
+            undefined,
+            upper,
+            want - rows.length,
+          )),
         );
     }
     let next: Cursor | null = null;
@@ -347,14 +384,20 @@ export class DuckDbStore implements Store {
     return { hits: rows.map(rowToRecord), total: await total, next };
   }
 
-  /** Newest-first rows with lower < ts <= upper (either bound optional). */
-  private page(
+  /** Newest-first rows with lower < ts <= upper (either bound optional), within `span`. */
+  private async page(
     where: string,
     params: DuckDBValue[],
+    span: { from?: number; to?: number },
     lower: number | undefined,
     upper: number | undefined,
     n: number,
-  ) {
+  ): Promise<DuckDBValue[][]> {
+    const source = this.source(
+      max(span.from, lower === undefined ? undefined : lower + 1),
+      min(span.to, upper),
+    );
+    if (source === null) return [];
     const all = [...params];
     let bounds = '';
     if (lower !== undefined) {
@@ -366,7 +409,7 @@ export class DuckDbStore implements Store {
       bounds += ` AND ts <= make_timestamp($${all.length}::BIGINT)`;
     }
     return this.pool.rows(
-      `SELECT ${SELECT_RECORD} FROM ${VIEW} WHERE ${where}${bounds} ORDER BY ts DESC, id DESC LIMIT ${n}`,
+      `SELECT ${SELECT_RECORD} FROM ${source} WHERE ${where}${bounds} ORDER BY ts DESC, id DESC LIMIT ${n}`,
       all,
       this.opts.queryTimeoutMs,
     );
@@ -378,8 +421,10 @@ export class DuckDbStore implements Store {
 
   async timeBounds(p: QueryParams): Promise<{ from: number; to: number } | null> {
     const w = this.where(p);
+    const source = this.source(w.from, w.to);
+    if (source === null) return null;
     const rows = await this.pool.rows(
-      `SELECT epoch_us(min(ts)), epoch_us(max(ts)) FROM ${VIEW} WHERE ${w.sql}`,
+      `SELECT epoch_us(min(ts)), epoch_us(max(ts)) FROM ${source} WHERE ${w.sql}`,
       w.params,
       this.opts.queryTimeoutMs,
     );
@@ -391,15 +436,17 @@ export class DuckDbStore implements Store {
     query: QueryNode,
     w: { sql: string; params: DuckDBValue[]; from?: number; to?: number },
   ): Promise<number> {
+    const source = this.source(w.from, w.to);
+    if (source === null) return 0;
     if (onlyTime(query)) {
       // One bucket wider than any timestamp: the sum of the rollup rows is the count.
       const params: DuckDBValue[] = [];
-      const sql = rollupCountsSql(VIEW, 2 ** 62, w.from, w.to, params);
+      const sql = rollupCountsSql(source, 2 ** 62, w.from, w.to, params);
       const rows = await this.pool.rows(sql, params, this.opts.queryTimeoutMs);
       return rows.reduce((sum, r) => sum + Number(r[2] as bigint), 0);
     }
     const rows = await this.pool.rows(
-      `SELECT count(*) FROM ${VIEW} WHERE ${w.sql}`,
+      `SELECT count(*) FROM ${source} WHERE ${w.sql}`,
       w.params,
       this.opts.queryTimeoutMs,
     );
@@ -424,16 +471,18 @@ export class DuckDbStore implements Store {
     if (w.from !== undefined && w.to !== undefined) {
       interval = Math.max(interval, Math.ceil((w.to - w.from + 1) / MAX_BUCKETS));
     }
+    const source = this.source(w.from, w.to);
+    if (source === null) return [];
     let rows: DuckDBValue[][];
     if (onlyTime(p.query) && interval % MINUTE === 0) {
       const params: DuckDBValue[] = [];
-      const sql = rollupCountsSql(VIEW, interval, w.from, w.to, params);
+      const sql = rollupCountsSql(source, interval, w.from, w.to, params);
       rows = await this.pool.rows(sql, params, this.opts.queryTimeoutMs);
     } else {
       const params = [...w.params, interval];
       const iv = `$${params.length}::BIGINT`;
       rows = await this.pool.rows(
-        `SELECT (epoch_us(ts) // ${iv}) * ${iv} AS bucket, level, count(*) FROM ${VIEW}
+        `SELECT (epoch_us(ts) // ${iv}) * ${iv} AS bucket, level, count(*) FROM ${source}
          WHERE ${w.sql} GROUP BY ALL ORDER BY bucket LIMIT ${MAX_BUCKETS * 6}`,
         params,
         this.opts.queryTimeoutMs,
@@ -515,6 +564,9 @@ export class DuckDbStore implements Store {
       const kept = this.partitions.filter((p) => p.end > cutoff);
       const dropped = kept.length !== this.partitions.length;
       this.partitions = kept;
+      // Readers stop naming the dropped tables now; one already on its way may still meet a
+      // missing table (a 500 once, at worst, every retention sweep that drops a day).
+      this.visible = this.visible.filter((p) => p.end > cutoff);
       if (dropped) await w.run(this.viewSql());
       // The rollup forgets every minute the cutoff reaches into, then recounts what is left of
       // the cutoff's own minute.
