@@ -1,6 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import { OverloadedError } from '../buffer/buffer.js';
 import { registerElasticsearchRoutes } from '../protocols/elasticsearch/routes.js';
+import { registerOtlpRoutes } from '../protocols/otlp/routes.js';
 import { QuerySyntaxError } from '../query/parse.js';
 import { QueryTimeoutError } from '../store/duckdb/pool.js';
 import type { ServerContext } from './context.js';
@@ -66,6 +67,7 @@ export function buildApp(ctx: ServerContext): FastifyInstance {
   registerHealthRoutes(app, ctx);
   // Shipper protocols: each decodes its own wire format and ingests through ctx.pipeline.
   registerElasticsearchRoutes(app, ctx);
+  registerOtlpRoutes(app, ctx);
   registerSavedSearchRoutes(app, ctx);
   registerUiRoutes(app);
   return app;
