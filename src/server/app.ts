@@ -1,6 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import { OverloadedError } from '../buffer/buffer.js';
 import { registerElasticsearchRoutes } from '../protocols/elasticsearch/routes.js';
+import { registerLokiRoutes } from '../protocols/loki/routes.js';
 import { registerOtlpRoutes } from '../protocols/otlp/routes.js';
 import { QuerySyntaxError } from '../query/parse.js';
 import { QueryTimeoutError } from '../store/duckdb/pool.js';
@@ -68,6 +69,7 @@ export function buildApp(ctx: ServerContext): FastifyInstance {
   // Shipper protocols: each decodes its own wire format and ingests through ctx.pipeline.
   registerElasticsearchRoutes(app, ctx);
   registerOtlpRoutes(app, ctx);
+  registerLokiRoutes(app, ctx);
   registerSavedSearchRoutes(app, ctx);
   registerUiRoutes(app);
   return app;
