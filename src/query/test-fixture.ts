@@ -1,6 +1,6 @@
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { parseTimestamp } from '../model/timestamp.js';
-import { COLUMNS_DDL } from '../store/duckdb/schema.js';
+import { COLUMNS_DDL, NDJSON_PROJECTION } from '../store/duckdb/schema.js';
 import { parseQuery } from './parse.js';
 import { compileWhere } from './sql/compile.js';
 import { duckdbDialect } from './sql/duckdb.js';
@@ -126,6 +126,24 @@ export const FIXTURE_ROWS: readonly FixtureRow[] = [
       a: { b: 'nested' },
     },
   },
+  // W3C ids (stored as integers; leading zeros must survive) and the same digits in upper case
+  // (not W3C form: stored as sent, matched only as sent).
+  {
+    name: 'w3c',
+    ts: '2023-09-11T01:30:00Z',
+    level: 'info',
+    message: 'traced call',
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: '00f067aa0ba902b7',
+  },
+  {
+    name: 'w3cupper',
+    ts: '2023-09-11T01:40:00Z',
+    level: 'info',
+    message: 'traced call',
+    traceId: '0AF7651916CD43DD8448EB211C80319C',
+    spanId: '00F067AA0BA902B7',
+  },
 ];
 
 export const FIXTURE_NAMES: readonly string[] = FIXTURE_ROWS.map((r) => r.name).sort();
@@ -157,8 +175,11 @@ export async function openQueryFixture(): Promise<QueryFixture> {
       r.attrs ? JSON.stringify(r.attrs) : null,
       r.name,
     ];
+    // Through the store's own load projection, so ids land in the columns a real load uses.
     await conn.run(
-      'INSERT INTO logs VALUES ($1::UBIGINT, make_timestamp($2::BIGINT), $3, $4, $5, $6, $7, $8, $9::JSON, $10)',
+      `INSERT INTO logs SELECT ${NDJSON_PROJECTION}, name FROM (SELECT $1::UBIGINT AS id, $2::BIGINT AS ts,
+         $3 AS level, $4 AS message, $5 AS resourceId, $6 AS traceId, $7 AS spanId, $8 AS "commit",
+         $9::JSON AS attrs, $10 AS name)`,
       values,
     );
   }

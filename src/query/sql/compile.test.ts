@@ -70,7 +70,15 @@ describe('fields', () => {
     expect(await matches('level:ERROR')).toEqual(errors);
     expect(await matches('level:err')).toEqual(errors);
     expect(await matches('level:warning')).toEqual(['timeout', 'unicode']);
-    expect(await matches('level:info')).toEqual(['ids', 'keys', 'nokeys', 'notice', 'timeouts']);
+    expect(await matches('level:info')).toEqual([
+      'ids',
+      'keys',
+      'nokeys',
+      'notice',
+      'timeouts',
+      'w3c',
+      'w3cupper',
+    ]);
   });
 
   it('match a level name that ingest stored as info only on records sent with it', async () => {
@@ -130,7 +138,16 @@ describe('wildcards', () => {
 
   it('match one word of the message, case-insensitively', async () => {
     expect(await matches('message:timeout*')).toEqual(['ids', 'timeout', 'timeouts', 'upper']);
-    expect(await matches('message:*ed')).toEqual(['connect', 'nokeys', 'otel', 'ref', 'refused', 'spaces']);
+    expect(await matches('message:*ed')).toEqual([
+      'connect',
+      'nokeys',
+      'otel',
+      'ref',
+      'refused',
+      'spaces',
+      'w3c',
+      'w3cupper',
+    ]);
     expect(await matches('message:f?iled')).toEqual(['ref', 'spaces']);
     expect(await matches('message:CAF*')).toEqual(['unicode']);
   });
@@ -183,7 +200,7 @@ describe('ranges and comparisons', () => {
   it('compare ids as numbers', async () => {
     expect(await matches('id:[2 TO 4]')).toEqual(['timeout', 'timeouts', 'upper']);
     expect(await matches('id:{2 TO 4}')).toEqual(['timeouts']);
-    expect(await matches('id:>13')).toEqual(['keys']);
+    expect(await matches('id:>13')).toEqual(['keys', 'w3c', 'w3cupper']);
   });
 
   it('compare attributes as numbers when the bounds are numbers', async () => {
@@ -208,6 +225,8 @@ describe('ranges and comparisons', () => {
       'notice',
       'otel',
       'timeouts',
+      'w3c',
+      'w3cupper',
     ]);
   });
 });
@@ -215,7 +234,7 @@ describe('ranges and comparisons', () => {
 describe('existence', () => {
   it('matches records that have the field', async () => {
     expect(await matches('commit:*')).toEqual(['ref', 'spaces']);
-    expect(await matches('traceId:*')).toEqual(['ids', 'ref']);
+    expect(await matches('traceId:*')).toEqual(['ids', 'ref', 'w3c', 'w3cupper']);
     expect(await matches('http.status:*')).toEqual(['otel', 'refused', 'timeout']);
     expect(await matches('metadata:*')).toEqual(['ref']);
     expect(await matches('message:*')).toEqual(FIXTURE_NAMES);
@@ -275,5 +294,37 @@ describe('compileWhere', () => {
     expect(() => compileWhere({ kind: 'range', field: 'id', gt: '-1' }, duckdbDialect, [])).toThrow(
       /not a record id/,
     );
+  });
+});
+
+describe('W3C trace and span ids', () => {
+  it('match exactly as sent, whether stored as integers (lowercase hex) or text', async () => {
+    expect(await matches('traceId:0af7651916cd43dd8448eb211c80319c')).toEqual(['w3c']);
+    expect(await matches('traceId:0AF7651916CD43DD8448EB211C80319C')).toEqual(['w3cupper']);
+    expect(await matches('spanId:00f067aa0ba902b7')).toEqual(['w3c']);
+    expect(await matches('spanId:00F067AA0BA902B7')).toEqual(['w3cupper']);
+    expect(await matches('0af7651916cd43dd8448eb211c80319c')).toEqual(['w3c']);
+    expect(await matches('"00f067aa0ba902b7"')).toEqual(['w3c']);
+    expect(await matches('traceId:0af7651916cd43dd8448eb211c80319d')).toEqual([]);
+  });
+
+  it('read as their text for wildcards, regexes and ranges, leading zeros kept', async () => {
+    expect(await matches('traceId:0af76519*')).toEqual(['w3c']);
+    expect(await matches('spanId:00f0*')).toEqual(['w3c']);
+    expect(await matches('traceId:/^0af7.*319c$/')).toEqual(['w3c']);
+    expect(await matches('spanId:[00f0 TO 00f1]')).toEqual(['w3c']);
+    expect(await matches('-traceId:0af7651916cd43dd8448eb211c80319c AND message:traced')).toEqual([
+      'w3cupper',
+    ]);
+  });
+
+  it('are stored in the integer columns only when in W3C form', async () => {
+    const rows = await fixture.conn.runAndReadAll(
+      "SELECT name, trace_id IS NULL, trace_hi IS NOT NULL, span_bits IS NOT NULL FROM logs WHERE name LIKE 'w3c%' ORDER BY name",
+    );
+    expect(rows.getRows()).toEqual([
+      ['w3c', true, true, true],
+      ['w3cupper', false, false, false],
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import type { TOP_LEVEL_FIELDS } from '../../model/record.js';
+import type { KeywordField, TOP_LEVEL_FIELDS } from '../../model/record.js';
 
 /** A record field with a column of its own (everything else is in the `attrs` JSON). */
 export type ReservedField = (typeof TOP_LEVEL_FIELDS)[number];
@@ -10,8 +10,13 @@ export type ReservedField = (typeof TOP_LEVEL_FIELDS)[number];
  * dialect returns must be safe to wrap in AND/OR/NOT without further parentheses.
  */
 export interface SqlDialect {
-  /** The column of a reserved field, in its own type. */
+  /** The column of a reserved field, in its own type (keyword fields as text). */
   column(field: ReservedField): string;
+  /**
+   * Exact equality of a keyword field with `value`: the store may keep some forms of a value in
+   * a faster column than `column(field)` reads. `param` binds a value, as CompileContext.param.
+   */
+  keywordEquals(field: KeywordField, value: string, param: (value: unknown) => string): string;
   /** The column as text, for wildcard and regex matching on `id` and `timestamp`. */
   columnText(field: ReservedField): string;
   /** The value to bind for the attribute at `keys` (outermost key first); any key is allowed. */

@@ -1,4 +1,8 @@
+import { SPAN_TEXT, TRACE_TEXT } from '../../store/duckdb/schema.js';
 import type { ReservedField, SqlDialect } from './dialect.js';
+
+const TRACE_HEX = /^[0-9a-f]{32}$/;
+const SPAN_HEX = /^[0-9a-f]{16}$/;
 
 /** Columns of the DuckDB `logs` tables (store/duckdb/schema.ts). */
 const COLUMNS: Record<ReservedField, string> = {
@@ -7,8 +11,8 @@ const COLUMNS: Record<ReservedField, string> = {
   level: 'level',
   message: 'message',
   resourceId: 'resource_id',
-  traceId: 'trace_id',
-  spanId: 'span_id',
+  traceId: `(${TRACE_TEXT})`,
+  spanId: `(${SPAN_TEXT})`,
   commit: 'commit_id',
 };
 
@@ -19,6 +23,21 @@ const COLUMNS: Record<ReservedField, string> = {
  */
 export const duckdbDialect: SqlDialect = {
   column: (field) => COLUMNS[field],
+  keywordEquals: (field, value, param) => {
+    // Lowercase hex ids of the W3C widths live only in the integer columns; anything else only
+    // in the text column (schema.ts), so each value has exactly one place to look.
+    if (field === 'traceId') {
+      if (!TRACE_HEX.test(value)) return `trace_id = ${param(value)}`;
+      const hi = BigInt(`0x${value.slice(0, 16)}`).toString();
+      const lo = BigInt(`0x${value.slice(16)}`).toString();
+      return `(trace_hi = ${param(hi)}::UBIGINT AND trace_lo = ${param(lo)}::UBIGINT)`;
+    }
+    if (field === 'spanId') {
+      if (!SPAN_HEX.test(value)) return `span_id = ${param(value)}`;
+      return `span_bits = ${param(BigInt(`0x${value}`).toString())}::UBIGINT`;
+    }
+    return `${COLUMNS[field]} = ${param(value)}`;
+  },
   columnText: (field) => {
     if (field === 'id') return 'CAST(id AS VARCHAR)';
     if (field === 'timestamp') return "strftime(ts, '%Y-%m-%dT%H:%M:%S.%fZ')";

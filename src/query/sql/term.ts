@@ -1,7 +1,8 @@
+import { KEYWORD_FIELDS } from '../../model/record.js';
 import type { QueryNode } from '../ast.js';
 import { isRecordId, numericValue, resolveField } from '../fields.js';
 import { parseTimeExpr } from '../time.js';
-import { attrText, keywordColumns } from './columns.js';
+import { attrText } from './columns.js';
 import { anyOf, type CompileContext } from './context.js';
 import { levelEquals } from './level.js';
 import { messageText } from './message.js';
@@ -17,7 +18,10 @@ export function compileValue(node: ValueNode, ctx: CompileContext): string {
   const { value } = node;
   const { dialect } = ctx;
   if (node.field === null) {
-    return anyOf([messageText(ctx, value), `${ctx.param(value)} IN (${keywordColumns(ctx).join(', ')})`]);
+    return anyOf([
+      messageText(ctx, value),
+      ...KEYWORD_FIELDS.map((f) => dialect.keywordEquals(f, value, (v) => ctx.param(v))),
+    ]);
   }
   const target = resolveField(node.field);
   switch (target.kind) {
@@ -30,7 +34,7 @@ export function compileValue(node: ValueNode, ctx: CompileContext): string {
     case 'id':
       return isRecordId(value) ? `${dialect.column('id')} = ${dialect.recordId(ctx.param(value))}` : 'FALSE';
     case 'keyword':
-      return `${dialect.column(target.field)} = ${ctx.param(value)}`;
+      return dialect.keywordEquals(target.field, value, (v) => ctx.param(v));
     case 'attr':
       return attrEquals(ctx, target.paths, value);
   }

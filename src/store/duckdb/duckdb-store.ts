@@ -38,6 +38,8 @@ import {
 import { rowToRecord } from './rows.js';
 import {
   COLUMNS_DDL,
+  HEX_ID_COLUMNS,
+  migrateHexIdsSql,
   NDJSON_COLUMNS,
   NDJSON_PROJECTION,
   type Partition,
@@ -110,6 +112,7 @@ export class DuckDbStore implements Store {
       .map((r) => partitionFromTable(r[0] as string))
       .filter((p): p is Partition => p !== null)
       .sort((a, b) => b.start - a.start);
+    await this.migrateHexIds();
     await this.writer.run(this.viewSql());
     this.visible = [...this.partitions];
     await this.openRollup();
@@ -118,6 +121,28 @@ export class DuckDbStore implements Store {
     ).getRows()[0]![0];
     this.maxTs = newest === null ? undefined : Number(newest as bigint);
     this.pool = await ConnectionPool.create(this.instance, this.opts.readers ?? 4);
+  }
+
+  /** Databases from before the integer trace/span id columns (schema.ts) get them, filled. */
+  private async migrateHexIds(): Promise<void> {
+    const w = this.writer;
+    const have = new Set(
+      (
+        await w.runAndReadAll(
+          `SELECT table_name FROM duckdb_columns() WHERE column_name = '${HEX_ID_COLUMNS[0]}'`,
+        )
+      )
+        .getRows()
+        .map((r) => r[0] as string),
+    );
+    const stale = [TEMPLATE_TABLE, ...this.partitions.map((p) => p.table)].filter((t) => !have.has(t));
+    if (stale.length === 0) return;
+    await w.run('BEGIN TRANSACTION');
+    for (const t of stale) {
+      for (const c of HEX_ID_COLUMNS) await w.run(`ALTER TABLE ${t} ADD COLUMN ${c} UBIGINT`);
+      for (const sql of migrateHexIdsSql(t)) await w.run(sql);
+    }
+    await w.run('COMMIT');
   }
 
   /** Create the minute rollup; a database from before it existed is counted once, here. */
