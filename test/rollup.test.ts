@@ -102,6 +102,18 @@ describe('minute rollup', () => {
     await compare(T0 + 20 * M, T0 + 21 * M, M);
   });
 
+  it('runs a retention sweep that arrives during a load after it, not inside its transaction', async () => {
+    const cutoff = T0 + 21 * M;
+    const results = await Promise.all([
+      loadDirect('d', lines(50, 100, 10, 4)),
+      store.applyRetention(cutoff),
+      loadDirect('e', lines(50, 110, 10, 5)),
+    ]);
+    expect(results[1]).toBeGreaterThan(0);
+    all.splice(0, all.length, ...all.filter((t) => t >= cutoff));
+    await compare(undefined, undefined, M);
+  });
+
   it('is rebuilt for a database that has none, and survives a restart', async () => {
     await store.close();
     store = new DuckDbStore({ dir, queryTimeoutMs: 10_000 });

@@ -84,6 +84,8 @@ export class DuckDbStore implements Store {
    * still creating would fail, so this follows `partitions` only after each COMMIT.
    */
   private visible: Partition[] = [];
+  /** Tail of the writer's queue (see `exclusive`). */
+  private writing: Promise<unknown> = Promise.resolve();
   private scratchSeq = 0;
   private loads = 0;
   /** Newest record timestamp stored (µs); where newest-first search starts counting back. */
@@ -159,13 +161,28 @@ export class DuckDbStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.writing;
     this.pool.close();
     await this.writer.run('CHECKPOINT');
     this.writer.closeSync();
     this.instance.closeSync();
   }
 
-  async load(batch: LoadBatch): Promise<LoadResult> {
+  /**
+   * Runs `fn` alone on the writer connection. Loads, retention and attribute promotion each open
+   * a transaction there; interleaved at an await, one would run inside the other's transaction.
+   */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.writing.then(fn);
+    this.writing = run.catch(() => {});
+    return run;
+  }
+
+  load(batch: LoadBatch): Promise<LoadResult> {
+    return this.exclusive(() => this.loadNow(batch));
+  }
+
+  private async loadNow(batch: LoadBatch): Promise<LoadResult> {
     const w = this.writer;
     const scratch: string[] = [];
     await w.run('BEGIN TRANSACTION');
@@ -570,7 +587,11 @@ export class DuckDbStore implements Store {
     }
   }
 
-  async applyRetention(cutoff: number): Promise<number> {
+  applyRetention(cutoff: number): Promise<number> {
+    return this.exclusive(() => this.applyRetentionNow(cutoff));
+  }
+
+  private async applyRetentionNow(cutoff: number): Promise<number> {
     let removed = 0;
     const w = this.writer;
     await w.run('BEGIN TRANSACTION');
