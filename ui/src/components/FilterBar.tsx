@@ -18,25 +18,27 @@ const LEVEL_CHOICES = [
 /**
  * One input per common field. Each filled input becomes a clause ANDed with the query bar (shown
  * as the effective query), so the sample searches can be made here without knowing the syntax.
- * Text inputs apply on Enter or when they lose focus; the level list at once.
+ * Text inputs apply on Enter or with Apply (not on blur: moving from "From" to "To" must not run a
+ * half-made range); the level list applies at once.
  */
 export function FilterBar({ filters, error, onApply }: Props) {
   const [draft, setDraft] = useState(filters);
-  // Enter fires both the input's change and the form's submit: apply each distinct state once.
-  const applied = useRef(JSON.stringify(filters));
+  // Applying unchanged filters would only rerun the same search.
+  const applied = useRef(JSON.stringify(filled(filters)));
   useEffect(() => {
     setDraft(filters);
-    applied.current = JSON.stringify(filters);
+    applied.current = JSON.stringify(filled(filters));
   }, [filters]);
 
   const apply = (next: Record<string, string>) => {
-    const clean = Object.fromEntries(Object.entries(next).filter(([, v]) => v.trim() !== ''));
+    const clean = filled(next);
     const key = JSON.stringify(clean);
     if (key === applied.current) return;
     applied.current = key;
     onApply(clean);
   };
   const active = Object.keys(filters).length;
+  const dirty = JSON.stringify(filled(draft)) !== JSON.stringify(filled(filters));
 
   return (
     <form
@@ -79,14 +81,15 @@ export function FilterBar({ filters, error, onApply }: Props) {
               aria-invalid={error?.source === def.key ? 'true' : 'false'}
               title={error?.source === def.key ? error.message : undefined}
               onInput={(e) => setDraft({ ...draft, [def.key]: e.currentTarget.value })}
-              onChange={() => apply(draft)}
             />
           </label>
         ),
       )}
       {/* Enter in a text input submits the form; the button is for pointer users. */}
       <div class="filter-actions">
-        <button type="submit">Apply</button>
+        <button type="submit" class={dirty ? 'primary' : undefined}>
+          Apply
+        </button>
         {active > 0 && (
           <button
             type="button"
@@ -107,4 +110,14 @@ export function FilterBar({ filters, error, onApply }: Props) {
       )}
     </form>
   );
+}
+
+/** The non-empty inputs in the bar's order, so equal filters compare equal as JSON. */
+function filled(f: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const def of FILTERS) {
+    const v = f[def.key];
+    if (v !== undefined && v.trim() !== '') out[def.key] = v;
+  }
+  return out;
 }

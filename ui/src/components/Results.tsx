@@ -63,6 +63,7 @@ export function Results(props: Props) {
     <section
       class="results"
       aria-label="Results"
+      data-rows={rows.length}
       ref={(el) => {
         scrollEl.current = el;
         props.scrollRef.current = el;
