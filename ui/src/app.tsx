@@ -245,39 +245,41 @@ export function App() {
               </span>
             )}
           </div>
-          {view.live && pendingCount > 0 && (
-            <button type="button" class="new-records" onClick={resume}>
-              {pendingCount} new record{pendingCount === 1 ? '' : 's'} · resume live
-            </button>
-          )}
-          {results.error ? (
-            <ErrorState error={results.error} onRetry={() => setNonce((n) => n + 1)} />
-          ) : showEmpty ? (
-            <EmptyState
-              everything={!view.q && !filtered && !view.range.from && !view.range.to}
-              range={view.range}
-              filtered={filtered}
-              hasQuery={view.q !== ''}
-              onAllTime={() => go({ ...view, range: ALL_TIME })}
-              onClearFilters={() => go({ ...view, filters: {} })}
-              onClearQuery={() => go({ ...view, q: '' })}
-            />
-          ) : (
-            <Results
-              rows={results.rows}
-              hasMore={results.next !== null}
-              loadingMore={results.loadingMore}
-              dataAt={results.dataAt}
-              pattern={pattern}
-              selected={view.sel}
-              onSelect={(sel) => detail({ ...view, sel })}
-              onLoadMore={loadMore}
-              onFilter={filter}
-              onContext={(ctx) => detail({ ...view, ctx })}
-              onScrolledAway={setAway}
-              scrollRef={scrollRef}
-            />
-          )}
+          <div class="results-area">
+            {view.live && pendingCount > 0 && (
+              <button type="button" class="new-records" onClick={resume}>
+                {pendingCount} new record{pendingCount === 1 ? '' : 's'} · resume live
+              </button>
+            )}
+            {results.error ? (
+              <ErrorState error={results.error} onRetry={() => setNonce((n) => n + 1)} />
+            ) : showEmpty ? (
+              <EmptyState
+                everything={!view.q && !filtered && !view.range.from && !view.range.to}
+                range={view.range}
+                filtered={filtered}
+                hasQuery={view.q !== ''}
+                onAllTime={() => go({ ...view, range: ALL_TIME })}
+                onClearFilters={() => go({ ...view, filters: {} })}
+                onClearQuery={() => go({ ...view, q: '' })}
+              />
+            ) : (
+              <Results
+                rows={results.rows}
+                hasMore={results.next !== null}
+                loadingMore={results.loadingMore}
+                dataAt={results.dataAt}
+                pattern={pattern}
+                selected={view.sel}
+                onSelect={(sel) => detail({ ...view, sel })}
+                onLoadMore={loadMore}
+                onFilter={filter}
+                onContext={(ctx) => detail({ ...view, ctx })}
+                onScrolledAway={setAway}
+                scrollRef={scrollRef}
+              />
+            )}
+          </div>
         </main>
       </div>
       {view.ctx && (

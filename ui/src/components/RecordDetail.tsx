@@ -145,7 +145,7 @@ function Leaf({
           aria-label={`Copy ${field}`}
           onClick={() => copyText(text)}
         >
-          ⧉
+          copy
         </button>
       </td>
     </tr>
