@@ -20,6 +20,25 @@ export interface ServerConfig {
   /** A query that runs longer than this is interrupted and answered 503. */
   queryTimeoutMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Syslog over TCP and UDP (RFC 5424/3164), default port 5140. */
+  syslog: SocketListenerConfig;
+  /** GELF over TCP and UDP, default port 12201. */
+  gelf: SocketListenerConfig;
+  socketLimits: {
+    /** Open TCP connections per listener; more are refused. */
+    maxConnections: number;
+    /** Longest syslog/GELF message over TCP or reassembled from UDP chunks. */
+    maxMessageBytes: number;
+  };
+}
+
+/**
+ * A socket listener's port: null = off, 0 = an ephemeral port (tests). `required` when set
+ * explicitly: then a port that cannot be bound fails the start; a busy default is skipped.
+ */
+export interface SocketListenerConfig {
+  port: number | null;
+  required: boolean;
 }
 
 export interface ServeFlags {
@@ -29,6 +48,8 @@ export interface ServeFlags {
   retention?: string;
   queryTimeout?: string;
   logLevel?: string;
+  syslogPort?: string | number;
+  gelfPort?: string | number;
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)$/;
@@ -65,5 +86,42 @@ export function loadConfig(flags: ServeFlags = {}, env: NodeJS.ProcessEnv = proc
     maxPendingBytes: Number(env.SAWMILL_MAX_PENDING_BYTES ?? 256 * 1024 ** 2),
     queryTimeoutMs: parseDurationMs(flags.queryTimeout ?? env.SAWMILL_QUERY_TIMEOUT ?? '30s'),
     logLevel: (flags.logLevel ?? env.SAWMILL_LOG_LEVEL ?? 'info') as ServerConfig['logLevel'],
+    syslog: socketPort('syslog', flags.syslogPort ?? env.SAWMILL_SYSLOG_PORT, 5140, port),
+    gelf: socketPort('GELF', flags.gelfPort ?? env.SAWMILL_GELF_PORT, 12201, port),
+    socketLimits: {
+      maxConnections: positiveInt('SAWMILL_SOCKET_MAX_CONNECTIONS', env.SAWMILL_SOCKET_MAX_CONNECTIONS, 1000),
+      maxMessageBytes: positiveInt(
+        'SAWMILL_SOCKET_MAX_MESSAGE_BYTES',
+        env.SAWMILL_SOCKET_MAX_MESSAGE_BYTES,
+        256 * 1024,
+      ),
+    },
   };
+}
+
+/**
+ * `0` or `off` turns a listener off. Unset, it takes its default port — or an ephemeral one when
+ * the HTTP port is 0 too (tests run many servers at once and must not fight over 5140/12201).
+ */
+function socketPort(
+  name: string,
+  value: string | number | undefined,
+  defaultPort: number,
+  httpPort: number,
+): SocketListenerConfig {
+  if (value === undefined || value === '') return { port: httpPort === 0 ? 0 : defaultPort, required: false };
+  const text = String(value).trim().toLowerCase();
+  if (text === '0' || text === 'off') return { port: null, required: false };
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new Error(`invalid ${name} port ${JSON.stringify(value)} (1-65535, or 0/off)`);
+  return { port: n, required: true };
+}
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`invalid ${name} ${JSON.stringify(value)} (a positive integer)`);
+  return n;
 }

@@ -29,6 +29,8 @@ program
   .option('--retention <duration>', 'delete records older than this, e.g. 30d (env SAWMILL_RETENTION)')
   .option('--query-timeout <duration>', 'stop queries running longer, e.g. 30s (env SAWMILL_QUERY_TIMEOUT)')
   .option('--log-level <level>', 'debug | info | warn | error | silent (env SAWMILL_LOG_LEVEL)')
+  .option('--syslog-port <port>', 'syslog TCP+UDP port, 0 = off (env SAWMILL_SYSLOG_PORT, default 5140)')
+  .option('--gelf-port <port>', 'GELF TCP+UDP port, 0 = off (env SAWMILL_GELF_PORT, default 12201)')
   .action((flags) => serve(flags));
 
 program

@@ -4,6 +4,8 @@ import type { ServerConfig } from '../config.js';
 import { IngestPipeline } from '../ingest/pipeline.js';
 import { Metrics } from '../metrics.js';
 import { IdGenerator } from '../model/id.js';
+import type { PortPair } from '../protocols/socket/listeners.js';
+import { type SocketListeners, startSocketListeners } from '../protocols/socket/start.js';
 import { JsonFileSavedSearchStore } from '../saved-searches/file-store.js';
 import { DuckDbStore } from '../store/duckdb/duckdb-store.js';
 import { buildApp } from './app.js';
@@ -14,6 +16,9 @@ export interface RunningServer {
   url: string;
   port: number;
   ctx: ServerContext;
+  /** The syslog and GELF listeners' bound ports, when they run (ephemeral when configured 0). */
+  syslog?: Pick<PortPair, 'tcpPort' | 'udpPort'>;
+  gelf?: Pick<PortPair, 'tcpPort' | 'udpPort'>;
   close(): Promise<void>;
 }
 
@@ -61,6 +66,23 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   ids.advancePast(await store.maxId());
   pipeline.accepting = true;
 
+  // Syslog and GELF sockets open once ingest does (a sender that connects earlier is refused and
+  // reconnects). If one cannot bind, everything opened so far is closed again.
+  let sockets: SocketListeners;
+  try {
+    sockets = await startSocketListeners(
+      { host: config.host, pipeline, registry: metrics.registry, log: app.log, limits: config.socketLimits },
+      config,
+    );
+  } catch (err) {
+    pipeline.accepting = false;
+    await app.close();
+    await spool.close();
+    await store.close();
+    await savedSearches.close();
+    throw err;
+  }
+
   let retention: NodeJS.Timeout | undefined;
   if (config.retentionMicros > 0) {
     const sweep = () =>
@@ -79,8 +101,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
     port,
     ctx,
+    syslog: sockets.syslog && { tcpPort: sockets.syslog.tcpPort, udpPort: sockets.syslog.udpPort },
+    gelf: sockets.gelf && { tcpPort: sockets.gelf.tcpPort, udpPort: sockets.gelf.udpPort },
     async close() {
       clearInterval(retention);
+      await sockets.close(); // stores what the sockets already read, while ingest is still open
       pipeline.accepting = false;
       await app.close();
       await spool.close();
