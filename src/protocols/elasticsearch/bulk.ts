@@ -55,12 +55,21 @@ export function parseBulk(text: string, pathIndex: string | undefined): ParsedBu
     return undefined;
   };
 
+  // Shippers repeat the same action line for every document: parse each distinct one once.
+  let lastActionText = '';
+  let last: { action: BulkAction; index: string | undefined; clientId: string | undefined } | undefined;
   for (let actionLine = nextLine(); actionLine !== undefined; actionLine = nextLine()) {
     const line = lineNo;
-    const { action, meta } = parseAction(actionLine, line);
-    const index = typeof meta._index === 'string' && meta._index !== '' ? meta._index : pathIndex;
-    const clientId =
-      typeof meta._id === 'string' || typeof meta._id === 'number' ? String(meta._id) : undefined;
+    if (last === undefined || actionLine !== lastActionText) {
+      const { action, meta } = parseAction(actionLine, line);
+      last = {
+        action,
+        index: typeof meta._index === 'string' && meta._index !== '' ? meta._index : pathIndex,
+        clientId: typeof meta._id === 'string' || typeof meta._id === 'number' ? String(meta._id) : undefined,
+      };
+      lastActionText = actionLine;
+    }
+    const { action, index, clientId } = last;
     const item: BulkItem = { action, index, clientId, line };
     items.push(item);
     if (action === 'delete') {
@@ -158,9 +167,14 @@ export function bulkReply(parsed: ParsedBulk, outcome: IngestOutcome, tookMs: nu
   }
   let errors = false;
   const parts: string[] = new Array(items.length);
+  let lastIndex: string | undefined;
+  let idx = '""';
   for (let i = 0; i < items.length; i++) {
     const it = items[i]!;
-    const idx = JSON.stringify(it.index ?? '');
+    if (i === 0 || it.index !== lastIndex) {
+      idx = JSON.stringify(it.index ?? '');
+      lastIndex = it.index;
+    }
     const id = stored[i];
     const err = refused[i];
     if (id === null || err) {

@@ -18,19 +18,19 @@ export function mapEsDocument(
   if (index !== undefined) out._index = index;
   if (clientId !== undefined) out._id = clientId;
   if (out.level === undefined) {
-    const level = path(doc, 'log', 'level');
+    const level = path(doc, 'log', 'level', 'log.level');
     if (level !== undefined) out.level = level;
   }
   if (out.traceId === undefined) {
-    const v = path(doc, 'trace', 'id');
+    const v = path(doc, 'trace', 'id', 'trace.id');
     if (typeof v === 'string') out.traceId = v;
   }
   if (out.spanId === undefined) {
-    const v = path(doc, 'span', 'id');
+    const v = path(doc, 'span', 'id', 'span.id');
     if (typeof v === 'string') out.spanId = v;
   }
   if (out.resourceId === undefined) {
-    const v = path(doc, 'service', 'name');
+    const v = path(doc, 'service', 'name', 'service.name');
     if (typeof v === 'string') out.resourceId = v;
   }
   // Fluent Bit tailing container logs sends the text as `log` (Docker's JSON file format):
@@ -42,13 +42,13 @@ export function mapEsDocument(
   return out;
 }
 
-/** `a.b` as a nested path or as one literal dotted key. */
-function path(doc: Record<string, unknown>, a: string, b: string): unknown {
+/** `a.b` as a nested path or as one literal dotted key (`flat`, spelled out: no concatenation per call). */
+function path(doc: Record<string, unknown>, a: string, b: string, flat: string): unknown {
   const nested = doc[a];
   if (nested !== null && typeof nested === 'object' && !Array.isArray(nested)) {
     const v = (nested as Record<string, unknown>)[b];
     if (v !== undefined && v !== null) return v;
   }
-  const flat = doc[`${a}.${b}`];
-  return flat === null ? undefined : flat;
+  const v = doc[flat];
+  return v === null ? undefined : v;
 }

@@ -28,13 +28,22 @@ function stripZeros(s: string): string {
   return t === '' ? '0' : t;
 }
 
+/** The last seconds → "YYYY-MM-DDTHH:MM:SS" conversion: records of one batch share their seconds. */
+let lastSeconds = '';
+let lastPrefix = '';
+
 /** RFC 3339 with all nine fraction digits: the shared timestamp parser keeps six of them. */
 export function nanosToIso(digits: string): string | null {
-  const padded = digits.padStart(10, '0');
-  const seconds = Number(padded.slice(0, -9));
-  const date = new Date(seconds * 1000);
-  if (Number.isNaN(date.getTime()) || seconds > 253_402_300_799) return null; // after 9999-12-31
-  return `${date.toISOString().slice(0, 19)}.${padded.slice(-9)}Z`;
+  const padded = digits.length >= 10 ? digits : digits.padStart(10, '0');
+  const secondsText = padded.slice(0, -9);
+  if (secondsText !== lastSeconds) {
+    const seconds = Number(secondsText);
+    const date = new Date(seconds * 1000);
+    if (Number.isNaN(date.getTime()) || seconds > 253_402_300_799) return null; // after 9999-12-31
+    lastSeconds = secondsText;
+    lastPrefix = date.toISOString().slice(0, 19);
+  }
+  return `${lastPrefix}.${padded.slice(-9)}Z`;
 }
 
 /** True when the value has digits below the microsecond (worth keeping as `timestampNs`). */

@@ -82,15 +82,16 @@ function int64(v: unknown): number | string | null {
 /**
  * Attributes into `out` as dotted keys: `{"http": {"method": "GET"}}` (a kvlist value) becomes
  * `http.method`, the same shape as attributes that arrive flat, so one dotted query finds both.
- * Arrays stay arrays.
+ * Arrays stay arrays. Names in `reserved` are kept as `attributes.<name>`.
  */
-export function putAttributes(out: Obj, attributes: unknown, prefix = ''): void {
+export function putAttributes(out: Obj, attributes: unknown, reserved: ReadonlySet<string>): void {
   if (!Array.isArray(attributes)) return;
   for (const kv of attributes) {
     if (kv === null || typeof kv !== 'object') continue;
     const key = (kv as Obj).key;
     if (typeof key !== 'string' || key === '') continue;
-    putValue(out, prefix + key, anyValue((kv as Obj).value));
+    // A name the mapping sets itself (the body is the message, ...) is kept beside it.
+    putValue(out, reserved.has(key) ? `attributes.${key}` : key, anyValue((kv as Obj).value));
   }
 }
 

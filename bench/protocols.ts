@@ -1,0 +1,376 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { compressSync } from 'snappy';
+import { PushRequest } from '../src/protocols/loki/proto/push.js';
+import { ExportLogsServiceRequest } from '../src/protocols/otlp/proto/index.js';
+import { records } from './generate.js';
+
+/**
+ * Ingest rate per shipper protocol, as a ratio to plain `/api/v1/logs` measured in the same run
+ * (target ≥ 0.7 for every HTTP protocol). The same generated records are encoded once per
+ * protocol before timing (NDJSON, ES bulk, Loki JSON, Loki protobuf+snappy, OTLP JSON, OTLP
+ * protobuf); each protocol then gets a fresh server and `clients` keep-alive connections posting
+ * batches (after an untimed warm-up of up to 20 of them), counting acknowledged records only.
+ * The NDJSON baseline runs first and last; the ratio
+ * uses their mean, so drift over the run does not favour either side.
+ *
+ * `tsx bench/protocols.ts [--records 200000 --batch 1000 --clients 4]` (needs `npm run build`), or
+ * `npm run bench -- --protocols`, which appends the table to the results markdown.
+ */
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+type Rec = {
+  level: string;
+  message: string;
+  resourceId: string;
+  timestamp: string;
+  traceId: string;
+  spanId: string;
+  commit: string;
+  metadata: { parentResourceId: string };
+};
+
+interface Encoded {
+  name: string;
+  path: string;
+  headers: Record<string, string>;
+  bodies: Buffer[];
+  /** Success status the protocol answers. */
+  ok: number;
+}
+
+export interface ProtocolRow {
+  name: string;
+  perSecond: number;
+  ratio: number;
+  bytesPerRecord: number;
+  retries: number;
+}
+
+export interface ProtocolBenchResult {
+  rows: ProtocolRow[];
+  baseline: { first: number; last: number };
+  records: number;
+  markdown: string;
+}
+
+const SEVERITY: Record<string, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
+
+function chunks<T>(xs: T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+const ns = (iso: string) => `${BigInt(Date.parse(iso)) * 1_000_000n}`;
+
+/** Loki shippers put low-cardinality labels on streams and the rest in a JSON line. */
+function lokiStreams(batch: Rec[]) {
+  const byLevel = new Map<string, Rec[]>();
+  for (const r of batch) byLevel.set(r.level, [...(byLevel.get(r.level) ?? []), r]);
+  return [...byLevel].map(([level, rs]) => ({
+    level,
+    entries: rs.map(({ level: _l, timestamp, ...rest }) => ({
+      ns: ns(timestamp),
+      line: JSON.stringify(rest),
+    })),
+  }));
+}
+
+/** OTLP groups records by resource (here: the resourceId, as `service.name`). */
+function otlpRequest(batch: Rec[], binaryIds: boolean) {
+  const byResource = new Map<string, Rec[]>();
+  for (const r of batch) byResource.set(r.resourceId, [...(byResource.get(r.resourceId) ?? []), r]);
+  return {
+    resourceLogs: [...byResource].map(([resourceId, rs]) => ({
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: resourceId } }] },
+      scopeLogs: [
+        {
+          scope: { name: 'bench' },
+          logRecords: rs.map((r) => ({
+            timeUnixNano: ns(r.timestamp),
+            severityNumber: SEVERITY[r.level] ?? 9,
+            severityText: r.level.toUpperCase(),
+            body: { stringValue: r.message },
+            attributes: [
+              { key: 'commit', value: { stringValue: r.commit } },
+              { key: 'metadata.parentResourceId', value: { stringValue: r.metadata.parentResourceId } },
+            ],
+            traceId: binaryIds ? Buffer.from(r.traceId, 'hex') : r.traceId,
+            spanId: binaryIds ? Buffer.from(r.spanId, 'hex') : r.spanId,
+          })),
+        },
+      ],
+    })),
+  };
+}
+
+export function encodeAll(recs: Rec[], batch: number): Encoded[] {
+  const batches = chunks(recs, batch);
+  const json = 'application/json';
+  return [
+    {
+      name: '/api/v1/logs (NDJSON)',
+      path: '/api/v1/logs',
+      headers: { 'content-type': 'application/x-ndjson' },
+      ok: 200,
+      bodies: batches.map((b) => Buffer.from(`${b.map((r) => JSON.stringify(r)).join('\n')}\n`)),
+    },
+    {
+      name: 'Elasticsearch _bulk',
+      path: '/es/_bulk',
+      headers: { 'content-type': 'application/x-ndjson' },
+      ok: 200,
+      bodies: batches.map((b) =>
+        Buffer.from(b.map((r) => `{"index":{"_index":"bench"}}\n${JSON.stringify(r)}\n`).join('')),
+      ),
+    },
+    {
+      name: 'Loki push, JSON',
+      path: '/loki/api/v1/push',
+      headers: { 'content-type': json },
+      ok: 204,
+      bodies: batches.map((b) =>
+        Buffer.from(
+          JSON.stringify({
+            streams: lokiStreams(b).map((s) => ({
+              stream: { job: 'bench', level: s.level },
+              values: s.entries.map((e) => [e.ns, e.line]),
+            })),
+          }),
+        ),
+      ),
+    },
+    {
+      name: 'Loki push, protobuf + snappy',
+      path: '/loki/api/v1/push',
+      headers: { 'content-type': 'application/x-protobuf' },
+      ok: 204,
+      bodies: batches.map((b) => {
+        const streams = lokiStreams(b).map((s) => ({
+          labels: `{job="bench", level="${s.level}"}`,
+          entries: s.entries.map((e) => ({
+            timestamp: {
+              seconds: Number(BigInt(e.ns) / 1_000_000_000n),
+              nanos: Number(BigInt(e.ns) % 1_000_000_000n),
+            },
+            line: e.line,
+          })),
+        }));
+        return compressSync(Buffer.from(PushRequest.encode(PushRequest.fromObject({ streams })).finish()));
+      }),
+    },
+    {
+      name: 'OTLP/HTTP, JSON',
+      path: '/v1/logs',
+      headers: { 'content-type': json },
+      ok: 200,
+      bodies: batches.map((b) => Buffer.from(JSON.stringify(otlpRequest(b, false)))),
+    },
+    {
+      name: 'OTLP/HTTP, protobuf',
+      path: '/v1/logs',
+      headers: { 'content-type': 'application/x-protobuf' },
+      ok: 200,
+      bodies: batches.map((b) =>
+        Buffer.from(
+          ExportLogsServiceRequest.encode(ExportLogsServiceRequest.fromObject(otlpRequest(b, true))).finish(),
+        ),
+      ),
+    },
+  ];
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A built Sawmill server on a fresh data directory, ready once /readyz answers 200. */
+async function startSawmill(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sawmill-bench-proto-'));
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'dist/src/cli/main.js'),
+      'serve',
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--data',
+      dir,
+      '--log-level',
+      'warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null);
+    if (res?.status === 200) break;
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error('server did not become ready');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    port,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `clients` keep-alive connections post the bodies; 429/503 are retried after Retry-After. */
+async function postBodies(
+  port: number,
+  enc: Encoded,
+  clients: number,
+): Promise<{ seconds: number; retries: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+  const post = (body: Buffer) =>
+    new Promise<{ status: number; retryAfter: number; text: string }>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: enc.path,
+          method: 'POST',
+          agent,
+          headers: { ...enc.headers, 'content-length': body.length },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d) => {
+            if (text.length < 2000) text += d;
+          });
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              retryAfter: Number(res.headers['retry-after'] ?? 1),
+              text,
+            }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  let next = 0;
+  let retries = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < enc.bodies.length) {
+        const body = enc.bodies[next++]!;
+        for (;;) {
+          const { status, retryAfter, text } = await post(body);
+          if (status === enc.ok) {
+            // Anything refused inside a success reply would make the rate meaningless.
+            if (
+              text.includes('"errors":true') ||
+              text.includes('partialSuccess') ||
+              text.includes('"rejected":')
+            ) {
+              if (!/"rejected":0\b/.test(text))
+                throw new Error(`${enc.name}: records refused: ${text.slice(0, 300)}`);
+            }
+            break;
+          }
+          if (status !== 429 && status !== 503)
+            throw new Error(`${enc.name} answered ${status}: ${text.slice(0, 300)}`);
+          retries++;
+          await new Promise((r) => setTimeout(r, retryAfter * 1000));
+        }
+      }
+    }),
+  );
+  agent.destroy();
+  return { seconds: (performance.now() - started) / 1000, retries };
+}
+
+async function measure(
+  enc: Encoded,
+  n: number,
+  clients: number,
+  log: (m: string) => void,
+): Promise<ProtocolRow> {
+  const server = await startSawmill();
+  try {
+    // Warm-up, untimed: a fresh process runs cold (JIT) for its first requests.
+    const warm = Math.max(1, Math.min(20, Math.floor(enc.bodies.length / 10)));
+    await postBodies(server.port, { ...enc, bodies: enc.bodies.slice(0, warm) }, clients);
+    const { seconds, retries } = await postBodies(server.port, enc, clients);
+    const bytes = enc.bodies.reduce((s, b) => s + b.length, 0);
+    const row = { name: enc.name, perSecond: n / seconds, ratio: 0, bytesPerRecord: bytes / n, retries };
+    log(`${enc.name}: ${Math.round(row.perSecond)} records/s`);
+    return row;
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function protocolBench(opts: {
+  records: number;
+  batch: number;
+  clients: number;
+  log?: (m: string) => void;
+}): Promise<ProtocolBenchResult> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`[bench:protocols] ${m}\n`));
+  const recs = [...records(opts.records)] as unknown as Rec[];
+  log(`encoding ${recs.length} records into each protocol (${opts.batch}/request)`);
+  const [ndjson, ...protocols] = encodeAll(recs, opts.batch);
+  const first = await measure(ndjson!, recs.length, opts.clients, log);
+  const rows: ProtocolRow[] = [];
+  for (const enc of protocols) rows.push(await measure(enc, recs.length, opts.clients, log));
+  const last = await measure(ndjson!, recs.length, opts.clients, log);
+  const base = (first.perSecond + last.perSecond) / 2;
+  for (const r of rows) r.ratio = r.perSecond / base;
+  const fmt = (n: number) => Math.round(n).toLocaleString('en');
+  const markdown = [
+    `## Ingest per shipper protocol (${fmt(recs.length)} records, ${opts.clients} clients × ${opts.batch} records/request, fresh server each)`,
+    '',
+    `Baseline \`/api/v1/logs\` NDJSON: ${fmt(first.perSecond)} records/s before and ${fmt(last.perSecond)} after the protocols; ratios use the mean (${fmt(base)}).`,
+    '',
+    '| protocol | records/s (acknowledged durable) | ratio to /api/v1/logs | request bytes/record | retries | target ≥ 0.7 |',
+    '|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${fmt(r.perSecond)} | ${r.ratio.toFixed(2)} | ${r.bytesPerRecord.toFixed(0)} | ${r.retries} | ${r.ratio >= 0.7 ? 'met' : '**missed**'} |`,
+    ),
+    '',
+  ].join('\n');
+  return { rows, baseline: { first: first.perSecond, last: last.perSecond }, records: recs.length, markdown };
+}
+
+function flag(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? Number(process.argv[i + 1]) : dflt;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
+  protocolBench({
+    records: flag('records', 200_000),
+    batch: flag('batch', 1000),
+    clients: flag('clients', 4),
+  })
+    .then((r) => process.stdout.write(r.markdown))
+    .catch((err) => {
+      process.stderr.write(`protocol bench failed: ${(err as Error).stack}\n`);
+      process.exit(1);
+    });
+}
