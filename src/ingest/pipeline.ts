@@ -5,6 +5,7 @@ import type { Limits } from '../model/limits.js';
 import { normaliseRecord, type RecordError, serialiseRecord } from '../model/normalise.js';
 import type { StoredRecord } from '../model/record.js';
 import type { PartBounds } from '../store/store.js';
+import type { AttributePromoter } from './attribute-columns.js';
 import type { Candidate } from './candidate.js';
 
 export interface IngestError extends RecordError {
@@ -37,6 +38,8 @@ export class IngestPipeline {
     private readonly metrics: Metrics,
     /** Records older than this many µs are refused (retention would delete them at once); 0 = keep all. */
     private readonly retentionMicros = 0,
+    /** Splits frequent attributes into the store's attribute columns, when the store has them. */
+    private readonly promoter?: AttributePromoter,
   ) {}
 
   async ingest(candidates: Candidate[], protocol: string): Promise<IngestOutcome> {
@@ -68,6 +71,7 @@ export class IngestPipeline {
     for (const { index, record } of valid) {
       const id = (next++).toString();
       record.id = id;
+      this.promoter?.apply(record);
       const line = serialiseRecord(record, this.limits);
       if (typeof line !== 'string') errors.push({ index, line: candidates[index]!.line, ...line });
       else {

@@ -88,6 +88,7 @@ export function normaliseRecord(candidate: unknown, ctx: NormaliseContext): Norm
     spanId: undefined,
     commit: undefined,
     attrs: {},
+    promoted: undefined,
   };
   for (const k of KEYWORD_FIELDS) {
     const v = src[k];

@@ -28,6 +28,11 @@ export interface StoredRecord {
   commit?: string;
   /** Every other field, as it came (nested objects kept); addressable by dotted path. */
   attrs: Record<string, unknown>;
+  /**
+   * Values taken out of `attrs` into the store's attribute columns, by slot (see
+   * ingest/attribute-columns.ts); absent when none applies. A store puts them back on reading.
+   */
+  promoted?: Array<string | null>;
 }
 
 /** The shape the API, CLI and UI show: reserved fields first, then the attributes as they came. */

@@ -179,7 +179,7 @@ export async function openQueryFixture(): Promise<QueryFixture> {
     await conn.run(
       `INSERT INTO logs SELECT ${NDJSON_PROJECTION}, name FROM (SELECT $1::UBIGINT AS id, $2::BIGINT AS ts,
          $3 AS level, $4 AS message, $5 AS resourceId, $6 AS traceId, $7 AS spanId, $8 AS "commit",
-         $9::JSON AS attrs, $10 AS name)`,
+         $9::JSON AS attrs, NULL::VARCHAR[] AS promoted, $10 AS name)`,
       values,
     );
   }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Spool } from '../buffer/spool/spool.js';
 import type { ServerConfig } from '../config.js';
+import { AttributePromoter } from '../ingest/attribute-columns.js';
 import { IngestPipeline } from '../ingest/pipeline.js';
 import { Metrics } from '../metrics.js';
 import { IdGenerator } from '../model/id.js';
@@ -47,7 +48,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   await spool.open();
   const ids = new IdGenerator();
   const tail = new TailHub(store, (err) => logError(err));
-  const pipeline = new IngestPipeline(spool, ids, config.limits, metrics, config.retentionMicros);
+  const promoter = new AttributePromoter(store, {}, logError);
+  const pipeline = new IngestPipeline(spool, ids, config.limits, metrics, config.retentionMicros, promoter);
   const savedSearches = new JsonFileSavedSearchStore(path.join(config.dataDir, 'saved-searches.json'));
   await savedSearches.open();
   const ctx: ServerContext = { config, store, buffer: spool, pipeline, metrics, tail, ids, savedSearches };

@@ -109,6 +109,14 @@ export interface LoadResult {
   inserted: number;
 }
 
+/** An attribute path kept in a column of its own (see ingest/attribute-columns.ts). */
+export interface AttributeColumn {
+  /** 0-based, dense: the index of the path's value in StoredRecord.promoted. */
+  slot: number;
+  /** The path, outermost key first. */
+  keys: string[];
+}
+
 export interface StoreStats {
   records: number;
   bytesOnDisk: number;
@@ -139,4 +147,8 @@ export interface Store {
   /** Remove every record older than `cutoff` (µs). Returns records removed. */
   applyRetention(cutoff: number): Promise<number>;
   stats(): Promise<StoreStats>;
+  /** Attribute paths with a column of their own, by slot; absent when the store has none. */
+  attributeColumns?(): AttributeColumn[];
+  /** Give `keys` a column, persisted before this resolves; null when every slot is taken. */
+  addAttributeColumn?(keys: string[]): Promise<AttributeColumn | null>;
 }

@@ -27,5 +27,7 @@ export function onText(
 }
 
 export function attrText(ctx: CompileContext, keys: readonly string[]): string {
-  return ctx.dialect.attrText(ctx.param(ctx.dialect.attrPath(keys)));
+  const json = ctx.dialect.attrText(ctx.param(ctx.dialect.attrPath(keys)));
+  const column = ctx.dialect.attrColumn?.(keys);
+  return column === undefined ? json : `coalesce(${column}, ${json})`;
 }

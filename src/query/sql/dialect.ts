@@ -25,6 +25,12 @@ export interface SqlDialect {
   attrText(pathParam: string): string;
   /** True when the attribute at `pathParam` exists, even as JSON null. */
   attrExists(pathParam: string): string;
+  /**
+   * The column the store keeps this attribute path's string values in, if any. Values that
+   * are not strings, and records stored before the column existed, are still in the attributes,
+   * so a compiler reads the column first and the attribute where the column is empty.
+   */
+  attrColumn?(keys: readonly string[]): string | undefined;
   /** `expr` as a double, NULL (never an error) when it is not a number. */
   toNumber(expr: string): string;
   /** Case-insensitive substring test: the cheap pre-filter in front of a word regex. */

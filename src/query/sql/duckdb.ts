@@ -1,4 +1,5 @@
-import { SPAN_TEXT, TRACE_TEXT } from '../../store/duckdb/schema.js';
+import { ATTR_COLUMNS, SPAN_TEXT, TRACE_TEXT } from '../../store/duckdb/schema.js';
+import type { AttributeColumn } from '../../store/store.js';
 import type { ReservedField, SqlDialect } from './dialect.js';
 
 const TRACE_HEX = /^[0-9a-f]{32}$/;
@@ -56,3 +57,10 @@ export const duckdbDialect: SqlDialect = {
   timestamp: (micros) => `make_timestamp(${micros}::BIGINT)`,
   recordId: (param) => `${param}::UBIGINT`,
 };
+
+/** The DuckDB dialect for a store whose attribute columns (schema.ts a0…a7) hold these paths. */
+export function duckdbDialectFor(columns: readonly AttributeColumn[]): SqlDialect {
+  if (columns.length === 0) return duckdbDialect;
+  const bySlot = new Map(columns.map((c) => [c.keys.join('\u0000'), ATTR_COLUMNS[c.slot]!]));
+  return { ...duckdbDialect, attrColumn: (keys) => bySlot.get(keys.join('\u0000')) };
+}

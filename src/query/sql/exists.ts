@@ -10,5 +10,11 @@ export function compileExists(node: ExistsNode, ctx: CompileContext): string {
   const { dialect } = ctx;
   const target = resolveField(node.field);
   if (target.kind !== 'attr') return `${dialect.column(reservedField(target))} IS NOT NULL`;
-  return anyOf(target.paths.map((keys) => dialect.attrExists(ctx.param(dialect.attrPath(keys)))));
+  return anyOf(
+    target.paths.map((keys) => {
+      const json = dialect.attrExists(ctx.param(dialect.attrPath(keys)));
+      const column = dialect.attrColumn?.(keys);
+      return column === undefined ? json : `(${column} IS NOT NULL OR ${json})`;
+    }),
+  );
 }

@@ -1,14 +1,22 @@
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import {
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBListValue,
+  type DuckDBValue,
+  listValue,
+} from '@duckdb/node-api';
 import type { OutputRecord } from '../../model/record.js';
 import type { QueryNode } from '../../query/ast.js';
 import { compileWhere } from '../../query/sql/compile.js';
-import { duckdbDialect } from '../../query/sql/duckdb.js';
+import type { SqlDialect } from '../../query/sql/dialect.js';
+import { duckdbDialect, duckdbDialectFor } from '../../query/sql/duckdb.js';
 import { extractTimeBounds } from '../../query/time.js';
 import { summariseFields } from '../field-summary.js';
 import { MAX_BUCKETS } from '../interval.js';
 import type {
+  AttributeColumn,
   ContextResult,
   Cursor,
   FieldSummary,
@@ -37,8 +45,11 @@ import {
 } from './rollup.js';
 import { rowToRecord } from './rows.js';
 import {
+  ATTR_SLOTS,
+  ATTRIBUTE_COLUMNS_TABLE,
   COLUMNS_DDL,
   HEX_ID_COLUMNS,
+  LATE_COLUMNS,
   migrateHexIdsSql,
   NDJSON_COLUMNS,
   NDJSON_PROJECTION,
@@ -60,6 +71,8 @@ export interface DuckDbStoreOptions {
   readers?: number;
 }
 
+/** Tables whose text hex ids still have to move into the integer columns (see migrateColumns). */
+const PENDING_TABLE = 'sawmill_pending_id_migration';
 /** Exactly-once bookkeeping: every applied load key, committed with its rows. */
 const LOADED_TABLE = 'sawmill_loaded';
 /**
@@ -84,6 +97,9 @@ export class DuckDbStore implements Store {
    * still creating would fail, so this follows `partitions` only after each COMMIT.
    */
   private visible: Partition[] = [];
+  private attrColumns: AttributeColumn[] = [];
+  /** The SQL dialect, knowing the attribute columns. */
+  private dialect: SqlDialect = duckdbDialect;
   /** Tail of the writer's queue (see `exclusive`). */
   private writing: Promise<unknown> = Promise.resolve();
   private scratchSeq = 0;
@@ -114,7 +130,8 @@ export class DuckDbStore implements Store {
       .map((r) => partitionFromTable(r[0] as string))
       .filter((p): p is Partition => p !== null)
       .sort((a, b) => b.start - a.start);
-    await this.migrateHexIds();
+    await this.migrateColumns();
+    await this.openAttributeColumns();
     await this.writer.run(this.viewSql());
     this.visible = [...this.partitions];
     await this.openRollup();
@@ -125,26 +142,82 @@ export class DuckDbStore implements Store {
     this.pool = await ConnectionPool.create(this.instance, this.opts.readers ?? 4);
   }
 
-  /** Databases from before the integer trace/span id columns (schema.ts) get them, filled. */
-  private async migrateHexIds(): Promise<void> {
+  /**
+   * Tables from before a column was added (schema.ts LATE_COLUMNS) get it, at the end so every
+   * day table keeps one column order (the view unions them by position). Hex trace/span ids
+   * stored as text by then move into the integer columns.
+   */
+  private async migrateColumns(): Promise<void> {
     const w = this.writer;
     const have = new Set(
-      (
-        await w.runAndReadAll(
-          `SELECT table_name FROM duckdb_columns() WHERE column_name = '${HEX_ID_COLUMNS[0]}'`,
-        )
-      )
+      (await w.runAndReadAll(`SELECT table_name || '.' || column_name FROM duckdb_columns()`))
         .getRows()
         .map((r) => r[0] as string),
     );
-    const stale = [TEMPLATE_TABLE, ...this.partitions.map((p) => p.table)].filter((t) => !have.has(t));
-    if (stale.length === 0) return;
-    await w.run('BEGIN TRANSACTION');
-    for (const t of stale) {
-      for (const c of HEX_ID_COLUMNS) await w.run(`ALTER TABLE ${t} ADD COLUMN ${c} UBIGINT`);
-      for (const sql of migrateHexIdsSql(t)) await w.run(sql);
+    const tables = [TEMPLATE_TABLE, ...this.partitions.map((p) => p.table)];
+    const missing = tables.flatMap((t) =>
+      LATE_COLUMNS.filter(([c]) => !have.has(`${t}.${c}`)).map(([c, type]) => ({ t, c, type })),
+    );
+    await w.run(`CREATE TABLE IF NOT EXISTS ${PENDING_TABLE} (tbl VARCHAR PRIMARY KEY)`);
+    // DuckDB refuses to commit an UPDATE and an ALTER of one table in one transaction, so the
+    // columns come first, with a note of each table whose ids still need moving...
+    if (missing.length > 0) {
+      await w.run('BEGIN TRANSACTION');
+      for (const { t, c, type } of missing) {
+        await w.run(`ALTER TABLE ${t} ADD COLUMN ${c} ${type}`);
+        if (c === HEX_ID_COLUMNS[0]) await w.run(`INSERT INTO ${PENDING_TABLE} VALUES ($1)`, [t]);
+      }
+      await w.run('COMMIT');
     }
-    await w.run('COMMIT');
+    // ...then each table's ids move in a transaction that also clears its note (a crash in
+    // between leaves the note, and the next start finishes the job).
+    const pending = (await w.runAndReadAll(`SELECT tbl FROM ${PENDING_TABLE}`)).getRows();
+    for (const [t] of pending) {
+      await w.run('BEGIN TRANSACTION');
+      for (const sql of migrateHexIdsSql(t as string)) await w.run(sql);
+      await w.run(`DELETE FROM ${PENDING_TABLE} WHERE tbl = $1`, [t as string]);
+      await w.run('COMMIT');
+    }
+  }
+
+  /** The attribute-column catalog: which path each slot holds (see addAttributeColumn). */
+  private async openAttributeColumns(): Promise<void> {
+    await this.writer.run(
+      `CREATE TABLE IF NOT EXISTS ${ATTRIBUTE_COLUMNS_TABLE} (slot INTEGER PRIMARY KEY, keys VARCHAR[] NOT NULL)`,
+    );
+    const rows = (
+      await this.writer.runAndReadAll(`SELECT slot, keys FROM ${ATTRIBUTE_COLUMNS_TABLE} ORDER BY slot`)
+    ).getRows();
+    this.setAttributeColumns(
+      rows.map(([slot, keys]) => ({
+        slot: Number(slot),
+        keys: (keys as DuckDBListValue).items.map(String),
+      })),
+    );
+  }
+
+  private setAttributeColumns(columns: AttributeColumn[]): void {
+    this.attrColumns = columns;
+    this.dialect = duckdbDialectFor(columns);
+  }
+
+  attributeColumns(): AttributeColumn[] {
+    return this.attrColumns;
+  }
+
+  addAttributeColumn(keys: string[]): Promise<AttributeColumn | null> {
+    return this.exclusive(async () => {
+      const known = this.attrColumns.find((c) => sameKeys(c.keys, keys));
+      if (known) return known;
+      if (this.attrColumns.length >= ATTR_SLOTS) return null;
+      const col = { slot: this.attrColumns.length, keys: [...keys] };
+      await this.writer.run(`INSERT INTO ${ATTRIBUTE_COLUMNS_TABLE} VALUES ($1, $2::VARCHAR[])`, [
+        col.slot,
+        listValue(col.keys),
+      ]);
+      this.setAttributeColumns([...this.attrColumns, col]);
+      return col;
+    });
   }
 
   /** Create the minute rollup; a database from before it existed is counted once, here. */
@@ -329,7 +402,7 @@ export class DuckDbStore implements Store {
   /** WHERE clause for a query plus time range, with its parameters. */
   private where(p: QueryParams): { sql: string; params: DuckDBValue[]; from?: number; to?: number } {
     const params: unknown[] = [];
-    const clauses = [compileWhere(p.query, duckdbDialect, params)];
+    const clauses = [compileWhere(p.query, this.dialect, params)];
     const bounds = extractTimeBounds(p.query);
     const from = max(p.from, bounds.from);
     const to = min(p.to, bounds.to);
@@ -423,7 +496,7 @@ export class DuckDbStore implements Store {
       const last = rows[rows.length - 1]!;
       next = { ts: Number(last[1] as bigint), id: last[0] as string };
     }
-    return { hits: rows.map(rowToRecord), total: await total, next };
+    return { hits: rows.map((r) => rowToRecord(r, this.attrColumns)), total: await total, next };
   }
 
   /** Newest-first rows with lower < ts <= upper (either bound optional), within `span`. */
@@ -497,14 +570,14 @@ export class DuckDbStore implements Store {
 
   async since(query: QueryNode, afterId: string, limit: number): Promise<OutputRecord[]> {
     const params: unknown[] = [afterId];
-    const where = compileWhere(query, duckdbDialect, params);
+    const where = compileWhere(query, this.dialect, params);
     const rows = await this.pool.rows(
       `SELECT ${SELECT_RECORD} FROM ${VIEW} WHERE id > $1::UBIGINT AND ${where}
        ORDER BY id LIMIT ${Math.max(1, Math.floor(limit))}`,
       params as DuckDBValue[],
       this.opts.queryTimeoutMs,
     );
-    return rows.map(rowToRecord);
+    return rows.map((r) => rowToRecord(r, this.attrColumns));
   }
 
   async histogram(p: HistogramParams): Promise<HistogramBucket[]> {
@@ -558,7 +631,7 @@ export class DuckDbStore implements Store {
       this.opts.queryTimeoutMs,
     );
     if (anchorRows.length === 0) return null;
-    const anchor = rowToRecord(anchorRows[0]!);
+    const anchor = rowToRecord(anchorRows[0]!, this.attrColumns);
     const ts = Number(anchorRows[0]![1] as bigint);
     const side = async (older: boolean, n: number): Promise<OutputRecord[]> => {
       if (n <= 0) return [];
@@ -571,7 +644,7 @@ export class DuckDbStore implements Store {
         [ts, id],
         this.opts.queryTimeoutMs,
       );
-      return rows.map(rowToRecord);
+      return rows.map((r) => rowToRecord(r, this.attrColumns));
     };
     const [older, newer] = await Promise.all([side(true, before), side(false, after)]);
     return { anchor, before: older.reverse(), after: newer };
@@ -656,6 +729,10 @@ function singleDay(b: PartBounds): string | null {
   const first = new Date(Math.floor(b.minTs / 1000)).toISOString().slice(0, 10);
   const last = new Date(Math.floor(b.maxTs / 1000)).toISOString().slice(0, 10);
   return first === last ? first : null;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((k, i) => k === b[i]);
 }
 
 function unionBounds(all: PartBounds[]): PartBounds {

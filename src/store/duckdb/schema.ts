@@ -6,7 +6,21 @@
  * round-trips exactly. These columns come last: databases from before them get them by ALTER.
  */
 export const HEX_ID_COLUMNS = ['trace_hi', 'trace_lo', 'span_bits'] as const;
-const HEX_ID_COLUMNS_DDL = 'trace_hi UBIGINT, trace_lo UBIGINT, span_bits UBIGINT';
+
+/**
+ * Attribute columns a0…a7: frequent string attributes split out of `attrs` at ingest (see
+ * ingest/attribute-columns.ts); which path each holds is in ATTRIBUTE_COLUMNS_TABLE.
+ */
+export const ATTR_SLOTS = 8;
+export const ATTR_COLUMNS = Array.from({ length: ATTR_SLOTS }, (_, i) => `a${i}`);
+export const ATTRIBUTE_COLUMNS_TABLE = 'sawmill_attribute_columns';
+
+/** Columns added after the first schema, in order: older tables get them by ALTER (at the end). */
+export const LATE_COLUMNS: ReadonlyArray<[string, string]> = [
+  ...HEX_ID_COLUMNS.map((c): [string, string] => [c, 'UBIGINT']),
+  ...ATTR_COLUMNS.map((c): [string, string] => [c, 'VARCHAR']),
+];
+const LATE_COLUMNS_DDL = LATE_COLUMNS.map(([c, t]) => `${c} ${t}`).join(', ');
 export const TRACE_HEX = '[0-9a-f]{32}';
 export const SPAN_HEX = '[0-9a-f]{16}';
 
@@ -30,11 +44,12 @@ export const COLUMNS_DDL = `
   span_id VARCHAR,
   commit_id VARCHAR,
   attrs JSON,
-  ${HEX_ID_COLUMNS_DDL}`;
+  ${LATE_COLUMNS_DDL}`;
 
 /** Columns as read from a spooled NDJSON line (names as in model/record.ts StoredRecord). */
 export const NDJSON_COLUMNS = `{id: 'UBIGINT', ts: 'BIGINT', level: 'VARCHAR', message: 'VARCHAR',
-  resourceId: 'VARCHAR', traceId: 'VARCHAR', spanId: 'VARCHAR', "commit": 'VARCHAR', attrs: 'JSON'}`;
+  resourceId: 'VARCHAR', traceId: 'VARCHAR', spanId: 'VARCHAR', "commit": 'VARCHAR', attrs: 'JSON',
+  promoted: 'VARCHAR[]'}`;
 
 /**
  * Projection from read_ndjson onto the table's columns (in their order). Empty attrs are stored
@@ -48,7 +63,8 @@ export const NDJSON_PROJECTION = `id, make_timestamp(ts) AS ts, level, message, 
   CASE WHEN attrs::VARCHAR = '{}' THEN NULL ELSE attrs END AS attrs,
   CASE WHEN regexp_full_match(traceId, '${TRACE_HEX}') THEN ('0x' || traceId[1:16])::UBIGINT END AS trace_hi,
   CASE WHEN regexp_full_match(traceId, '${TRACE_HEX}') THEN ('0x' || traceId[17:32])::UBIGINT END AS trace_lo,
-  CASE WHEN regexp_full_match(spanId, '${SPAN_HEX}') THEN ('0x' || spanId)::UBIGINT END AS span_bits`;
+  CASE WHEN regexp_full_match(spanId, '${SPAN_HEX}') THEN ('0x' || spanId)::UBIGINT END AS span_bits,
+  ${ATTR_COLUMNS.map((c, i) => `promoted[${i + 1}] AS ${c}`).join(', ')}`;
 
 /** Moves hex ids stored as text (databases from before the integer columns) into them. */
 export function migrateHexIdsSql(table: string): string[] {
@@ -63,7 +79,8 @@ export function migrateHexIdsSql(table: string): string[] {
 
 /** What every read selects, in a shape that converts cheaply to an OutputRecord. */
 export const SELECT_RECORD = `id::VARCHAR AS id, epoch_us(ts) AS ts, level, message, resource_id,
-  ${TRACE_TEXT} AS trace_id, ${SPAN_TEXT} AS span_id, commit_id, attrs::VARCHAR AS attrs`;
+  ${TRACE_TEXT} AS trace_id, ${SPAN_TEXT} AS span_id, commit_id, attrs::VARCHAR AS attrs,
+  ${ATTR_COLUMNS.join(', ')}`;
 
 export const TEMPLATE_TABLE = 'logs_template';
 export const VIEW = 'logs';
