@@ -6,10 +6,14 @@ import path from 'node:path';
 import { duckdbReadNdjson, ripgrepMs } from './baselines.js';
 import { writeNdjson } from './generate.js';
 import { bodies, type LoadResult, postAll } from './load.js';
+import { protocolBench } from './protocols.js';
 import { shapes, type Timing, time } from './queries.js';
+import { benchUi, renderUiReport } from './ui.js';
 
 /**
- * `npm run bench [-- --size 1m|10m|N --clients 4 --batch 1000 --skip-baselines --keep]`
+ * `npm run bench [-- --size 1m|10m|N --clients 4 --batch 1000 --skip-baselines --keep --protocols]`
+ *
+ * `--protocols` adds ingest per shipper protocol (bench/protocols.ts) as a ratio to /api/v1/logs.
  *
  * Generates (or reuses) the data set, starts a real Sawmill server on a fresh data directory,
  * ingests over HTTP with several clients, waits until everything is searchable, times the query
@@ -166,6 +170,8 @@ async function main(): Promise<void> {
     );
     timings.push({ name: shape.name, t, rg, targetMs: shape.targetMs, newest50: shape.newest50 });
   }
+  // `--ui`: the web UI's first page + histogram, and a headless page load (bench/ui.ts).
+  const uiReport = has('ui') ? renderUiReport(await benchUi(base, log)) : '';
   const peakRss = await peakRssMb(server.pid!);
   server.kill('SIGTERM');
   await stopped(server);
@@ -179,21 +185,26 @@ async function main(): Promise<void> {
       `duckdb read_ndjson: ${Math.round(engine.perSecond)} records/s, ${engine.bytesPerRecord.toFixed(1)} B/record`,
     );
 
-  const report = renderReport({
-    ingest,
-    baselineNull,
-    engine,
-    allSearchableS,
-    bytesPerRecord,
-    peakRss,
-    rssAfterIngest,
-    timings,
-    fileBytes,
-  });
+  const protocols = has('protocols')
+    ? await protocolBench({ records: Math.min(size, 300_000), batch, clients, log })
+    : null;
+
+  const report =
+    renderReport({
+      ingest,
+      baselineNull,
+      engine,
+      allSearchableS,
+      bytesPerRecord,
+      peakRss,
+      rssAfterIngest,
+      timings,
+      fileBytes,
+    }) + uiReport;
   await mkdir(path.join(ROOT, 'bench/results'), { recursive: true });
   const out = path.join(ROOT, `bench/results/${new Date().toISOString().slice(0, 10)}-${size}.md`);
-  await writeFile(out, report);
-  process.stdout.write(report);
+  await writeFile(out, protocols ? `${report}\n${protocols.markdown}` : report);
+  process.stdout.write(protocols ? `${report}\n${protocols.markdown}` : report);
   log(`report written to ${path.relative(ROOT, out)}`);
 }
 
