@@ -11,8 +11,9 @@ import { shapes, type Timing, time } from './queries.js';
 import { benchUi, renderUiReport } from './ui.js';
 
 /**
- * `npm run bench [-- --size 1m|10m|N --clients 4 --batch 1000 --skip-baselines --keep --protocols]`
+ * `npm run bench [-- --size 1m|10m|N --clients 4 --batch 1000 --skip-baselines --keep --protocols --ui]`
  *
+ * `--ui` adds the web UI's first page + histogram timings and a headless page load (bench/ui.ts).
  * `--protocols` adds ingest per shipper protocol (bench/protocols.ts) as a ratio to /api/v1/logs.
  *
  * Generates (or reuses) the data set, starts a real Sawmill server on a fresh data directory,
