@@ -29,6 +29,7 @@ function levelColours(): Record<Level, string> {
 export function Histogram({ data, loading, theme, onZoom }: Props) {
   const el = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const readout = useRef<HTMLSpanElement>(null);
   const zoom = useRef(onZoom);
   zoom.current = onZoom;
 
@@ -73,7 +74,8 @@ export function Histogram({ data, loading, theme, onZoom }: Props) {
       cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
       select: { show: true, left: 0, top: 0, width: 0, height: 0 },
       scales: {
-        x: { time: true, range: [start, Math.max(end, start + step)] },
+        // One step past the last bucket: bars are drawn to the right of their time and would be cut off.
+        x: { time: true, range: (_u, min, max) => [min, max + step] },
         y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
       },
       axes: [
@@ -97,6 +99,23 @@ export function Histogram({ data, loading, theme, onZoom }: Props) {
         })),
       ],
       hooks: {
+        // The bucket under the pointer, in words (textContent: plain text, as everywhere).
+        setCursor: [
+          (u) => {
+            const i = u.cursor.idx;
+            const out = readout.current;
+            if (!out) return;
+            if (i === null || i === undefined || xs[i] === undefined) {
+              out.textContent = '';
+              return;
+            }
+            const parts = LEVELS.map((l, li) => [l, raw[li]![i]!] as const).filter(([, n]) => n > 0);
+            const total = parts.reduce((n, [, c]) => n + c, 0);
+            out.textContent = `${new Date(xs[i]!).toISOString().slice(0, 16).replace('T', ' ')} · ${total.toLocaleString('en')}${
+              parts.length ? ` (${parts.map(([l, n]) => `${n.toLocaleString('en')} ${l}`).join(', ')})` : ''
+            }`;
+          },
+        ],
         setSelect: [
           (u) => {
             const { left, width } = u.select;
@@ -140,6 +159,9 @@ export function Histogram({ data, loading, theme, onZoom }: Props) {
             </li>
           ))}
           <li class="hint">drag to zoom</li>
+          <li class="histogram-readout">
+            <span ref={readout} />
+          </li>
         </ul>
       )}
     </section>
