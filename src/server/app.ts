@@ -1,6 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import { OverloadedError } from '../buffer/buffer.js';
 import { registerElasticsearchRoutes } from '../protocols/elasticsearch/routes.js';
+import { registerGelfRoutes } from '../protocols/gelf/routes.js';
 import { registerLokiRoutes } from '../protocols/loki/routes.js';
 import { registerOtlpRoutes } from '../protocols/otlp/routes.js';
 import { QuerySyntaxError } from '../query/parse.js';
@@ -70,6 +71,7 @@ export function buildApp(ctx: ServerContext): FastifyInstance {
   registerElasticsearchRoutes(app, ctx);
   registerOtlpRoutes(app, ctx);
   registerLokiRoutes(app, ctx);
+  registerGelfRoutes(app, ctx);
   registerSavedSearchRoutes(app, ctx);
   registerUiRoutes(app);
   return app;

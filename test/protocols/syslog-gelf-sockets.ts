@@ -69,3 +69,14 @@ export async function replaySockets(
     else await sendUdp(ports.udpPort, [captureBytes(c)]);
   }
 }
+
+/** Chunks as GELF senders make them: magic, 8-byte id, seq, count, data. */
+export function chunk(id: number, seq: number, count: number, data: Buffer | string): Buffer {
+  const head = Buffer.alloc(12);
+  head[0] = 0x1e;
+  head[1] = 0x0f;
+  head.writeBigUInt64BE(BigInt(id), 2);
+  head[10] = seq;
+  head[11] = count;
+  return Buffer.concat([head, Buffer.from(data)]);
+}

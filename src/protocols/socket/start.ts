@@ -1,4 +1,5 @@
 import type { SocketListenerConfig } from '../../config.js';
+import { startGelf } from '../gelf/server.js';
 import { startSyslog } from '../syslog/server.js';
 import type { PortPair, SocketDeps } from './listeners.js';
 
@@ -15,15 +16,16 @@ export interface SocketListeners {
  */
 export async function startSocketListeners(
   deps: SocketDeps,
-  config: { syslog: SocketListenerConfig },
+  config: { syslog: SocketListenerConfig; gelf: SocketListenerConfig },
 ): Promise<SocketListeners> {
   const out: SocketListeners = {
     async close() {
-      await Promise.all([out.syslog?.close()]);
+      await Promise.all([out.syslog?.close(), out.gelf?.close()]);
     },
   };
   try {
     out.syslog = await bind(deps, 'syslog', config.syslog, startSyslog);
+    out.gelf = await bind(deps, 'GELF', config.gelf, startGelf);
   } catch (err) {
     await out.close();
     throw err;
