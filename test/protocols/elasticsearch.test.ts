@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Reply, searchWhenCount, startTestServer, type TestServer } from '../helpers/server.js';
@@ -225,6 +226,30 @@ describe('Elasticsearch bulk semantics', () => {
     expect(r.body.items[5].index.error.reason).toMatch(/invalid_timestamp/);
     const hits = await stored('_index:mixed', 2);
     expect(hits.map((h) => h.message).sort()).toEqual(['mixed ok 1', 'mixed ok 3']);
+  });
+
+  it('accepts chunked gzip bodies without a Content-Encoding header', async () => {
+    const gz = gzipSync('{"index":{"_index":"chunked"}}\n{"message":"chunked gzip"}\n');
+    const body = new ReadableStream({
+      start(c) {
+        c.enqueue(gz.subarray(0, 10));
+        c.enqueue(gz.subarray(10));
+        c.close();
+      },
+    });
+    const res = await fetch(`${srv.url}/es/_bulk?refresh=wait_for`, {
+      method: 'POST',
+      body,
+      duplex: 'half',
+      headers: { 'content-type': 'application/json' },
+    } as RequestInit);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Reply).errors).toBe(false);
+    // refresh=wait_for: searchable as soon as the reply arrives
+    const r = await fetch(`${srv.url}/api/v1/search?q=_index:chunked`).then(
+      (x) => x.json() as Promise<Reply>,
+    );
+    expect(r.hits[0]).toMatchObject({ message: 'chunked gzip', _index: 'chunked' });
   });
 
   it('answers 200 with per-item errors even when no item is stored', async () => {

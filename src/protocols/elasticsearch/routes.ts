@@ -47,7 +47,7 @@ export function registerElasticsearchRoutes(app: FastifyInstance, ctx: ServerCon
       es.get('/_cluster/health', async () => clusterHealth(ctx));
       es.get('/_cluster/health/:index', async () => clusterHealth(ctx));
       es.get('/_cat/health', async (req, reply) => {
-        const out = catHealth(ctx, req.query as Params);
+        const out = catHealth(ctx, queryParams(req));
         if (out.json !== undefined) return reply.send(out.json);
         return reply.type('text/plain; charset=UTF-8').send(out.text);
       });
@@ -65,7 +65,7 @@ export function registerElasticsearchRoutes(app: FastifyInstance, ctx: ServerCon
           parsed.candidates.length > 0
             ? await ctx.pipeline.ingest(parsed.candidates, 'elasticsearch')
             : { accepted: 0, errors: [], ids: [] };
-        const refreshParam = (req.query as Params).refresh;
+        const refreshParam = queryParams(req).refresh;
         if (refreshParam === 'true' || refreshParam === 'wait_for' || refreshParam === '') await refresh(ctx);
         // Per-item results in a 200, as Elasticsearch does, even when every item failed: shippers
         // drop refused items and carry on, while a 400 for the request makes some resend forever.
@@ -105,7 +105,7 @@ export function registerElasticsearchRoutes(app: FastifyInstance, ctx: ServerCon
           throw new EsError(400, 'parse_exception', 'the search body must be a JSON object');
         }
         const { index } = req.params as Params;
-        return esSearch(ctx, { index, body: body as Record<string, unknown>, params: req.query as Params });
+        return esSearch(ctx, { index, body: body as Record<string, unknown>, params: queryParams(req) });
       };
       for (const url of ['/_search', '/:index/_search']) {
         es.get(url, search);
@@ -140,4 +140,13 @@ async function readGetBody(req: FastifyRequest, limit: number): Promise<Buffer> 
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/** Query parameters as single strings: a repeated parameter counts with its last value. */
+function queryParams(req: FastifyRequest): Params {
+  const out: Params = {};
+  for (const [k, v] of Object.entries(req.query as Record<string, string | string[] | undefined>)) {
+    out[k] = Array.isArray(v) ? v[v.length - 1] : v;
+  }
+  return out;
 }
