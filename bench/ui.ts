@@ -6,7 +6,7 @@ import { END } from './generate.js';
  * asks for the first page (200 rows, no exact count) and the histogram at the same time; the rows
  * and bars show when both have arrived, so each run times the two requests in parallel, wall clock.
  * With Debian's chromium present it also loads the real page headless and times navigation →
- * first row on screen. The issue's target: first page and histogram within 300 ms at 10M records.
+ * first rows laid out (the UI's own `sawmill:render` measure). The issue's target: first page and histogram within 300 ms at 10M records.
  */
 
 interface UiView {
@@ -75,8 +75,10 @@ async function pageLoad(base: string): Promise<UiTiming | string> {
       const page = await context.newPage();
       await page.goto(`${base}/?q=level%3Aerror`);
       await page.locator('.results .record').first().waitFor({ timeout: 30_000 });
-      // performance.now() in the page counts from the start of navigation.
-      const ms = await page.evaluate<number>('performance.now()');
+      // The UI's own measure of its first rows being laid out; its end counts from navigation start.
+      const ms = await page.evaluate<number>(
+        "(() => { const m = performance.getEntriesByName('sawmill:render')[0]; return m.startTime + m.duration; })()",
+      );
       if (i >= 2) times.push(ms);
       await context.close();
     }

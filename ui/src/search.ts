@@ -38,8 +38,8 @@ const asFailure = (err: unknown) =>
   err instanceof ApiFailure ? err : new ApiFailure('internal', (err as Error).message, 0);
 
 /**
- * One search run: first page, histogram and field summary requested together (the first two are
- * what the user waits for), more pages through the cursor on demand. A new run aborts the last one,
+ * One search run: first page and histogram requested together (what the user waits for), then the
+ * field summary, and more pages through the cursor on demand. A new run aborts the last one,
  * so a slow old answer never overwrites a newer one.
  */
 export function useSearch() {
@@ -92,10 +92,14 @@ export function useSearch() {
         if (!ac.signal.aborted) setState((s) => ({ ...s, histogram: null, total: null }));
       },
     );
-    api.fields(scope, ac.signal).then(
-      (f) => !ac.signal.aborted && setState((s) => ({ ...s, fields: f.fields })),
-      () => !ac.signal.aborted && setState((s) => ({ ...s, fields: null })),
-    );
+    // The sidebar waits for what the user is waiting for: on a 2-core server it would compete with it.
+    Promise.allSettled([page, histogram]).then(() => {
+      if (ac.signal.aborted) return;
+      api.fields(scope, ac.signal).then(
+        (f) => !ac.signal.aborted && setState((s) => ({ ...s, fields: f.fields })),
+        () => !ac.signal.aborted && setState((s) => ({ ...s, fields: null })),
+      );
+    });
   }, []);
 
   const loadMore = useCallback(() => {

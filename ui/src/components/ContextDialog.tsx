@@ -56,7 +56,7 @@ export function ContextDialog({ id, pattern, onClose, onRecenter }: Props) {
       <span class="message">{anchor ? <Highlight text={r.message} pattern={pattern} /> : r.message}</span>
       {!anchor && (
         <button type="button" class="icon" title="Centre on this record" onClick={() => onRecenter(r.id)}>
-          ⌖
+          centre
         </button>
       )}
     </li>
