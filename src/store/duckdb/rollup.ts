@@ -1,6 +1,7 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { QueryNode } from '../../query/ast.js';
 import { parseTimeExpr } from '../../query/time.js';
+import { VIEW } from './schema.js';
 
 /**
  * Per-minute record counts by level, kept beside the day tables and written in the same
@@ -21,6 +22,18 @@ export const MINUTE = 60_000_000;
 export function rollupInsertSql(source: string, where = 'true'): string {
   return `INSERT INTO ${ROLLUP_TABLE}
     SELECT date_trunc('minute', ts), level, count(*) FROM ${source} WHERE ${where} GROUP BY ALL`;
+}
+
+/** Create the rollup; a database from before it existed is counted once, here. */
+export async function openRollup(w: DuckDBConnection): Promise<void> {
+  const exists = (
+    await w.runAndReadAll(`SELECT count(*) FROM duckdb_tables() WHERE table_name = '${ROLLUP_TABLE}'`)
+  ).getRows()[0]![0];
+  await w.run('BEGIN TRANSACTION');
+  await w.run(ROLLUP_DDL);
+  if (Number(exists as bigint) === 0) await w.run(rollupInsertSql(VIEW));
+  else await compactRollup(w);
+  await w.run('COMMIT');
 }
 
 /** Fold the rows of each (minute, level) into one; run inside the caller's transaction. */
