@@ -144,7 +144,9 @@ export function App() {
     go({ ...view, q, sel: null, ctx: null });
   };
   const filter = (field: string, value: unknown, mode: 'for' | 'out') => {
-    const q = addClause(view.q, clauseFor(field, value), mode);
+    const clause = clauseFor(field, value);
+    if (!clause) return; // an empty string cannot be searched for; its buttons are not shown
+    const q = addClause(view.q, clause, mode);
     rememberQuery(q);
     go({ ...view, q, ctx: null });
   };

@@ -28,8 +28,12 @@ export function fieldName(name: string): string {
   return name.replace(/[\s()":\\]/g, (c) => `\\${c}`);
 }
 
-/** `field:value` for a value seen in a record; numbers and booleans stay bare so they compare as such. */
-export function clauseFor(field: string, value: unknown): string {
+/**
+ * `field:value` for a value seen in a record; numbers and booleans stay bare so they compare as
+ * such. Null for an empty string: the language has no way to say "equals the empty string".
+ */
+export function clauseFor(field: string, value: unknown): string | null {
+  if (value === '') return null;
   if (value === null || value === undefined) return `${fieldName(field)}:*`;
   const text =
     typeof value === 'number' || typeof value === 'boolean'
@@ -294,6 +298,10 @@ export function highlightPattern(q: string): RegExp | null {
     } else if (word) {
       i += word[0].length;
       const w = word[0];
+      if (w === 'NOT') {
+        negateNext = true; // `NOT x` is `-x`
+        continue;
+      }
       if (skip || /^(AND|OR|NOT|TO|&&|\|\|)$/.test(w) || w === '*' || /^[[{<>]/.test(w)) continue;
       const src = wordSource(w);
       if (src) sources.push(`(?<!${WORD_CHAR})${src}(?!${WORD_CHAR})`);

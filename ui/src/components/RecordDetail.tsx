@@ -106,7 +106,7 @@ function Leaf({
   const field = path.join('.');
   const key = path[path.length - 1]!;
   const text = typeof value === 'string' ? value : JSON.stringify(value);
-  const filterable = !NO_FILTER.has(field);
+  const filterable = !NO_FILTER.has(field) && value !== '';
   return (
     <tr data-field={field}>
       <th style={{ paddingLeft: `${0.5 + path.length - 1}rem` }} title={field}>

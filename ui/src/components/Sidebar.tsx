@@ -62,7 +62,12 @@ export function Sidebar({ fields, onFilter }: Props) {
                       <button
                         type="button"
                         class="top-value"
-                        title={`Filter for ${f.field} = ${label}`}
+                        title={
+                          t.value === ''
+                            ? 'An empty value cannot be searched for'
+                            : `Filter for ${f.field} = ${label}`
+                        }
+                        disabled={t.value === ''}
                         onClick={() => onFilter(f.field, t.value, 'for')}
                       >
                         <span class="bar" style={{ width: `${(100 * t.count) / max}%` }} aria-hidden="true" />
@@ -74,6 +79,7 @@ export function Sidebar({ fields, onFilter }: Props) {
                         class="icon"
                         title={`Filter out ${f.field} = ${label}`}
                         aria-label={`Filter out ${f.field} ${label}`}
+                        disabled={t.value === ''}
                         onClick={() => onFilter(f.field, t.value, 'out')}
                       >
                         ⊖
