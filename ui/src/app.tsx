@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, type LogRecord, type SavedSearch, type Scope } from './api';
+import { api, type SavedSearch, type Scope } from './api';
 import { ContextDialog } from './components/ContextDialog';
 import { ExportMenu } from './components/ExportMenu';
 import { FilterBar } from './components/FilterBar';
@@ -9,13 +9,14 @@ import { Results } from './components/Results';
 import { SavedSearches } from './components/SavedSearches';
 import { Sidebar } from './components/Sidebar';
 import { EmptyState, ErrorState } from './components/States';
+import { StatusLine } from './components/StatusLine';
 import { TimePicker } from './components/TimePicker';
 import { addClause, clauseFor, composeQuery, highlightPattern, locateError } from './query';
 import { useSearch } from './search';
 import { readUrl, type ViewState, writeUrl } from './state';
 import { applyTheme, initialTheme, rememberQuery, type Theme } from './storage';
-import { useTail } from './tail';
-import { ALL_TIME, describeRange, isoMs, isRelative, resolveRange } from './time';
+import { useLiveTail } from './tail';
+import { ALL_TIME, isoMs, isRelative, resolveRange } from './time';
 
 const stripPosition = (m: string) => m.replace(/\s*at position \d+$/, '');
 
@@ -101,31 +102,7 @@ export function App() {
     return () => removeEventListener('keydown', onKey);
   }, []);
 
-  // ── live tail: new records flow in at the top unless the user has scrolled down to read ──
-  const [away, setAway] = useState(false);
-  const pending = useRef<LogRecord[]>([]);
-  const [pendingCount, setPendingCount] = useState(0);
-  const onTail = useCallback(
-    (records: LogRecord[]) => {
-      if (away) {
-        pending.current.push(...records);
-        setPendingCount(pending.current.length);
-      } else prepend(records);
-    },
-    [away, prepend],
-  );
-  const resume = () => {
-    scrollRef.current?.scrollTo({ top: 0 });
-    setAway(false);
-  };
-  useEffect(() => {
-    if (!away && pending.current.length) {
-      prepend(pending.current);
-      pending.current = [];
-      setPendingCount(0);
-    }
-  }, [away]);
-  const tailStatus = useTail(view.live, composed.text, onTail);
+  const tail = useLiveTail(view.live, composed.text, prepend, (top) => scrollRef.current?.scrollTo({ top }));
 
   // ── errors: a syntax error is shown where it is, in the bar or in the filter it came from ──
   const syntax = results.error?.code === 'query_syntax' ? results.error : null;
@@ -173,6 +150,7 @@ export function App() {
           onInput={setDraft}
           onRun={runQuery}
           runError={barError}
+          ranQuery={view.q}
           fields={results.fields}
           inputRef={queryInput}
         />
@@ -187,7 +165,7 @@ export function App() {
           onClick={() => detail({ ...view, live: !view.live })}
           title="Live tail: new matching records appear as they arrive"
         >
-          <span class={`dot ${tailStatus}`} aria-hidden="true" /> Live
+          <span class={`dot ${tail.status}`} aria-hidden="true" /> Live
         </button>
         <ExportMenu scope={results.scope} />
         <SavedSearches
@@ -217,40 +195,16 @@ export function App() {
         <Sidebar fields={results.fields} onFilter={filter} />
         <main class="main">
           <Histogram data={results.histogram} loading={results.loading} theme={theme} onZoom={zoom} />
-          <div class="status" aria-live="polite">
-            {results.loading ? (
-              <span class="spinner">Searching…</span>
-            ) : results.error ? null : (
-              <span class="count" data-testid="match-count">
-                {results.total === null
-                  ? `${results.rows.length}${results.next ? '+' : ''}`
-                  : results.total.toLocaleString('en')}{' '}
-                {results.total === 1 ? 'match' : 'matches'}
-              </span>
-            )}
-            <span class="range">{describeRange(view.range)}</span>
-            {results.tookMs !== null && !results.loading && <span class="took">{results.tookMs} ms</span>}
-            {(filtered || view.q) && (
-              <code class="effective" title="The query the server runs: the query bar AND the field filters">
-                {composed.text}
-              </code>
-            )}
-            {view.live && (
-              <span class={`tail-status ${tailStatus}`}>
-                {tailStatus === 'live'
-                  ? away
-                    ? 'Live · paused while you scroll'
-                    : 'Live'
-                  : tailStatus === 'off'
-                    ? 'Live stopped'
-                    : 'Connecting…'}
-              </span>
-            )}
-          </div>
+          <StatusLine
+            results={results}
+            range={view.range}
+            query={filtered || view.q ? composed.text : null}
+            live={view.live ? tail : null}
+          />
           <div class="results-area">
-            {view.live && pendingCount > 0 && (
-              <button type="button" class="new-records" onClick={resume}>
-                {pendingCount} new record{pendingCount === 1 ? '' : 's'} · resume live
+            {view.live && tail.pendingCount > 0 && (
+              <button type="button" class="new-records" onClick={tail.resume}>
+                {tail.pendingCount} new record{tail.pendingCount === 1 ? '' : 's'} · resume live
               </button>
             )}
             {results.error ? (
@@ -277,7 +231,7 @@ export function App() {
                 onLoadMore={loadMore}
                 onFilter={filter}
                 onContext={(ctx) => detail({ ...view, ctx })}
-                onScrolledAway={setAway}
+                onScrolledAway={tail.setAway}
                 scrollRef={scrollRef}
               />
             )}

@@ -15,6 +15,8 @@ interface Props {
   onRun(value: string): void;
   /** A syntax error the last run reported for the query bar's text. */
   runError: SyntaxProblem | null;
+  /** The text of the last run: the run itself reports its errors, so it needs no separate check. */
+  ranQuery: string;
   fields: FieldSummary[] | null;
   inputRef: RefObject<HTMLInputElement | null>;
 }
@@ -37,7 +39,7 @@ const VALIDATE_AFTER_MS = 250;
  * suggests field names, their top values and recent queries; Enter runs, Esc closes the
  * suggestions and then clears.
  */
-export function QueryBar({ value, onInput, onRun, runError, fields, inputRef }: Props) {
+export function QueryBar({ value, onInput, onRun, runError, ranQuery, fields, inputRef }: Props) {
   const [caret, setCaret] = useState(value.length);
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(-1);
@@ -47,8 +49,8 @@ export function QueryBar({ value, onInput, onRun, runError, fields, inputRef }: 
 
   // Live syntax check: the server's parser is the only one, so the bar can never disagree with it.
   useEffect(() => {
-    if (value.trim() === '') {
-      setChecked({ text: value, problem: null });
+    if (value.trim() === '' || value === ranQuery) {
+      setChecked(null);
       return;
     }
     const ac = new AbortController();
@@ -69,9 +71,9 @@ export function QueryBar({ value, onInput, onRun, runError, fields, inputRef }: 
       clearTimeout(timer);
       ac.abort();
     };
-  }, [value]);
+  }, [value, ranQuery]);
 
-  const problem = checked?.text === value ? checked.problem : runError;
+  const problem = checked?.text === value ? checked.problem : value === ranQuery ? runError : null;
 
   const suggestions = useMemo(() => suggest(value, caret, fields), [value, caret, fields]);
 
