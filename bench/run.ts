@@ -8,13 +8,15 @@ import { writeNdjson } from './generate.js';
 import { bodies, type LoadResult, postAll } from './load.js';
 import { protocolBench } from './protocols.js';
 import { shapes, type Timing, time } from './queries.js';
+import { socketBench } from './sockets.js';
 import { benchUi, renderUiReport } from './ui.js';
 
 /**
- * `npm run bench [-- --size 1m|10m|N --clients 4 --batch 1000 --skip-baselines --keep --protocols --ui]`
+ * `npm run bench [-- --size 1m|10m|N --clients 4 --batch 1000 --skip-baselines --keep --protocols --sockets --ui]`
  *
  * `--ui` adds the web UI's first page + histogram timings and a headless page load (bench/ui.ts).
  * `--protocols` adds ingest per shipper protocol (bench/protocols.ts) as a ratio to /api/v1/logs.
+ * `--sockets` adds syslog and GELF over TCP (bench/sockets.ts) as a ratio to /api/v1/logs.
  *
  * Generates (or reuses) the data set, starts a real Sawmill server on a fresh data directory,
  * ingests over HTTP with several clients, waits until everything is searchable, times the query
@@ -189,6 +191,9 @@ async function main(): Promise<void> {
   const protocols = has('protocols')
     ? await protocolBench({ records: Math.min(size, 300_000), batch, clients, log })
     : null;
+  const sockets = has('sockets')
+    ? await socketBench({ records: Math.min(size, 300_000), batch, clients, log })
+    : null;
 
   const report =
     renderReport({
@@ -201,7 +206,9 @@ async function main(): Promise<void> {
       rssAfterIngest,
       timings,
       fileBytes,
-    }) + uiReport;
+    }) +
+    uiReport +
+    (sockets ? `\n${sockets.markdown}` : '');
   await mkdir(path.join(ROOT, 'bench/results'), { recursive: true });
   const out = path.join(ROOT, `bench/results/${new Date().toISOString().slice(0, 10)}-${size}.md`);
   await writeFile(out, protocols ? `${report}\n${protocols.markdown}` : report);

@@ -263,6 +263,44 @@ describe('overload, connection limit, shutdown', () => {
   });
 });
 
+describe('binding the ports', () => {
+  async function withBusyPort<T>(fn: (port: number) => Promise<T>): Promise<T> {
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    try {
+      return await fn((blocker.address() as net.AddressInfo).port);
+    } finally {
+      blocker.close();
+    }
+  }
+  const configWith = (dataDir: string, syslog: { port: number; required: boolean }) => ({
+    ...loadConfig({ port: 0, host: '127.0.0.1', data: dataDir, logLevel: 'silent' }, {}),
+    syslog,
+  });
+
+  it('a busy default port is skipped (HTTP and GELF still start); a busy explicit port fails the start cleanly', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'sawmill-syslog-'));
+    try {
+      await withBusyPort(async (port) => {
+        const server = await startServer(configWith(dataDir, { port, required: false }));
+        expect(server.syslog).toBeUndefined();
+        expect(server.gelf?.tcpPort).toBeGreaterThan(0);
+        expect((await get(server.url, '/readyz')).status).toBe(200);
+        await server.close();
+        await expect(startServer(configWith(dataDir, { port, required: true }))).rejects.toThrow(
+          new RegExp(`cannot listen for syslog on port ${port}: .*EADDRINUSE`),
+        );
+        // Everything opened before the failure was closed: the data directory opens again.
+        const again = await startServer(configWith(dataDir, { port: 0, required: true }));
+        expect(again.syslog?.tcpPort).toBeGreaterThan(0);
+        await again.close();
+      });
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('configuration', () => {
   it('flag beats env; 0/off turns a listener off; HTTP port 0 makes the defaults ephemeral', () => {
     expect(loadConfig({}, {}).syslog).toEqual({ port: 5140, required: false });

@@ -25,7 +25,7 @@ export class SyslogFramer implements Framer {
   /** Bytes of an over-long counted frame to skip once its first `maxBytes` are read. */
   private skip = 0;
   /** Octet mode: partial `LEN SP` header carried over from the previous chunk. */
-  private header = Buffer.alloc(0);
+  private header: Buffer = Buffer.alloc(0);
   /** Octet mode: reading one LF-terminated line after a bad header. */
   private inLine = false;
 
@@ -88,7 +88,9 @@ export class SyslogFramer implements Framer {
         this.need -= n;
         pos += n;
         if (this.need === 0) {
-          out.push({ data: Buffer.concat(this.body), truncated: this.skip > 0 });
+          // Usually the whole frame came in one read: no copy then.
+          const data = this.body.length === 1 ? this.body[0]! : Buffer.concat(this.body);
+          out.push({ data, truncated: this.skip > 0 });
           this.body = [];
           this.bodyBytes = 0;
         }
@@ -114,7 +116,10 @@ export class SyslogFramer implements Framer {
   private readHeader(chunk: Buffer, pos: number): number {
     const start = pos;
     while (pos < chunk.length && isDigit(chunk[pos]!) && this.header.length + (pos - start) < 11) pos++;
-    const header = Buffer.concat([this.header, chunk.subarray(start, pos)]);
+    const header =
+      this.header.length === 0
+        ? chunk.subarray(start, pos)
+        : Buffer.concat([this.header, chunk.subarray(start, pos)]);
     if (pos === chunk.length && header.length < 11) {
       this.header = header; // the header continues in the next chunk
       return pos;

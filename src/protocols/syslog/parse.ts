@@ -41,7 +41,7 @@ const HEADER_KEYS = new Set([
 const PROMOTED = ['resourceId', 'traceId', 'spanId', 'commit'] as const;
 
 export function parseSyslog(text: string, now: Date = new Date()): SyslogRecord {
-  const receivedAt = now.toISOString();
+  const receivedAt = isoOf(now);
   const p = readPri(text);
   const pri = decodePriority(p?.pri ?? DEFAULT_PRI);
   const rest = p ? text.slice(p.end) : text;
@@ -89,6 +89,18 @@ export function parseSyslog(text: string, now: Date = new Date()): SyslogRecord 
   }
   if (record.resourceId === undefined && record.hostname !== undefined) record.resourceId = record.hostname;
   return record;
+}
+
+/** A batch shares one receive time: format it once, not per message. */
+let lastMs = Number.NaN;
+let lastIso = '';
+function isoOf(d: Date): string {
+  const ms = d.getTime();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = d.toISOString();
+  }
+  return lastIso;
 }
 
 function setHeader(

@@ -74,8 +74,7 @@ class Reader {
     const start = this.pos;
     this.pos++; // [
     const id = this.name('SD-ID');
-    // No prototype: a PARAM-NAME such as `__proto__` is an ordinary key here.
-    const params: Record<string, string | string[]> = Object.create(null);
+    const params: Record<string, string | string[]> = {};
     for (;;) {
       const c = this.s[this.pos];
       if (c === ']') {
@@ -96,8 +95,17 @@ class Reader {
       }
       this.pos += 2;
       const value = this.value();
-      const prev = params[name];
-      params[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+      const prev = Object.hasOwn(params, name) ? params[name] : undefined;
+      const next = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+      // Assigning `__proto__` would set the prototype instead of adding a key.
+      if (name === '__proto__')
+        Object.defineProperty(params, name, {
+          value: next,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      else params[name] = next;
     }
   }
 
@@ -114,6 +122,16 @@ class Reader {
   }
 
   private value(): string {
+    // Fast path: no backslash before the closing quote (nearly every value).
+    const quote = this.s.indexOf('"', this.pos);
+    if (quote !== -1) {
+      const slash = this.s.indexOf('\\', this.pos);
+      if (slash === -1 || slash > quote) {
+        const v = this.s.slice(this.pos, quote);
+        this.pos = quote + 1;
+        return v;
+      }
+    }
     let out = '';
     let from = this.pos;
     for (let i = this.pos; i < this.s.length; i++) {
