@@ -139,3 +139,19 @@ describe('highlighting', () => {
     expect(parts.filter((p) => p.hit).map((p) => p.text)).toEqual(['onerror', 'Failed to connect']);
   });
 });
+
+describe('the UI source', () => {
+  it('never hands text to the HTML parser', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const path = await import('node:path');
+    const root = path.resolve(import.meta.dirname, '../../ui/src');
+    const files = (await readdir(root, { recursive: true })).filter((f) => /\.tsx?$/.test(f));
+    expect(files.length).toBeGreaterThan(10);
+    for (const f of files) {
+      const code = await readFile(path.join(root, f), 'utf8');
+      expect(code, f).not.toMatch(
+        /\.(inner|outer)HTML\s*=|dangerouslySetInnerHTML|insertAdjacentHTML|document\.write/,
+      );
+    }
+  });
+});
