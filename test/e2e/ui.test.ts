@@ -12,7 +12,7 @@ import {
   type TestServer,
   waitFor,
 } from '../helpers/server.js';
-import { buildUi, HAVE_CHROMIUM, launch, REQUIRE_CHROMIUM, WatchedPage } from './browser.js';
+import { buildUi, CHROMIUM, HAVE_CHROMIUM, launch, REQUIRE_CHROMIUM, WatchedPage } from './browser.js';
 
 /**
  * The web UI in headless Chromium against a real in-process server: every sample query through
@@ -105,9 +105,7 @@ const keyOf = new Map<string, string>();
 suite('web UI in Chromium', () => {
   beforeAll(async () => {
     if (!HAVE_CHROMIUM) {
-      throw new Error(
-        'CI=true and no Chromium at /usr/bin/chromium: install it with apt-get install -y chromium',
-      );
+      throw new Error(`CI=true and no Chromium at ${CHROMIUM}: install it with apt-get install -y chromium`);
     }
     [s] = await Promise.all([startTestServer(), buildUi()]);
     const all = [...FIXTURE, ...XSS];
