@@ -1,4 +1,5 @@
 import { ApiError } from '../../server/errors.js';
+import { toNanos } from '../otlp/nanos.js';
 import { LabelsError, parseLabels } from './labels.js';
 import type { LokiEntry, LokiStream } from './map.js';
 import { PushRequest } from './proto/push.js';
@@ -42,12 +43,7 @@ function jsonEntry(v: unknown, at: string): LokiEntry {
   }
   const [ts, line, metadata] = v as [unknown, unknown, unknown];
   // Loki requires a string; a JSON number is accepted too (its last digits may already be lost).
-  const ns =
-    typeof ts === 'string' && /^\d{1,19}$/.test(ts)
-      ? ts.replace(/^0+(?=\d)/, '')
-      : typeof ts === 'number' && Number.isFinite(ts) && ts >= 0
-        ? BigInt(Math.round(ts)).toString()
-        : null;
+  const ns = typeof ts === 'string' && ts.length > 19 ? null : toNanos(ts);
   if (ns === null)
     return { code: 'invalid_timestamp', error: `${at}[0] must be a unix epoch in nanoseconds as a string` };
   if (typeof line !== 'string')
@@ -99,13 +95,13 @@ export function decodeProtoPush(body: Buffer): LokiStream[] {
 
 function protoEntry(e: ProtoEntry): LokiEntry {
   const seconds = e.timestamp?.seconds ?? 0;
-  const secs =
-    typeof seconds === 'number' ? BigInt(seconds) : (BigInt(seconds.high) << 32n) | BigInt(seconds.low >>> 0);
+  // int64 seconds: a protobufjs Long (signed), or a number when it is small.
+  const secs = typeof seconds === 'number' ? seconds : seconds.high * 4_294_967_296 + (seconds.low >>> 0);
   const nanos = e.timestamp?.nanos ?? 0;
-  if (secs < 0n || nanos < 0 || nanos > 999_999_999) {
+  if (secs < 0 || nanos < 0 || nanos > 999_999_999) {
     return { code: 'invalid_timestamp', error: `timestamp ${secs}s ${nanos}ns is not a valid time` };
   }
-  const ns = (secs * 1_000_000_000n + BigInt(nanos)).toString();
+  const ns = { micros: secs * 1_000_000 + Math.floor(nanos / 1000), sub: nanos % 1000 };
   const md = e.structuredMetadata;
   if (!md || md.length === 0) return { ns, line: e.line ?? '' };
   const metadata: Record<string, string> = {};

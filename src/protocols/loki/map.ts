@@ -1,9 +1,9 @@
 import type { Candidate } from '../../ingest/candidate.js';
-import { hasSubMicros, nanosToIso } from '../otlp/nanos.js';
+import { type Nanos, nanosText, timestampValue } from '../otlp/nanos.js';
 
 /** One decoded entry, before mapping; `error` when the wire value could not be read. */
 export type LokiEntry =
-  | { ns: string; line: string; metadata?: Record<string, unknown> }
+  | { ns: Nanos; line: string; metadata?: Record<string, unknown> }
   | { error: string; code?: 'invalid_timestamp' | 'invalid_message' | 'not_an_object' };
 
 export interface LokiStream {
@@ -30,10 +30,13 @@ export function lokiToCandidates(streams: LokiStream[]): Candidate[] {
         out.push({ error: { code: entry.code ?? 'invalid_field', message: entry.error } });
         continue;
       }
-      const iso = nanosToIso(entry.ns);
-      if (iso === null) {
+      const ts = timestampValue(entry.ns);
+      if (ts === null) {
         out.push({
-          error: { code: 'timestamp_out_of_range', message: `timestamp ${entry.ns} ns is not a date` },
+          error: {
+            code: 'timestamp_out_of_range',
+            message: `timestamp ${nanosText(entry.ns)} ns is not a date`,
+          },
         });
         continue;
       }
@@ -56,8 +59,8 @@ export function lokiToCandidates(streams: LokiStream[]): Candidate[] {
         const key = labelKeys[i]!;
         if (!(key in rec)) rec[key] = labelValues[i];
       }
-      rec.timestamp = iso;
-      if (hasSubMicros(entry.ns)) rec.timestampNs = entry.ns;
+      rec.timestamp = ts;
+      if (entry.ns.sub !== 0) rec.timestampNs = nanosText(entry.ns);
       out.push({ value: rec });
     }
   }

@@ -1,7 +1,8 @@
 import type { Candidate } from '../../ingest/candidate.js';
 import { levelFromOtelSeverity } from '../../model/level.js';
+import { microsToIso } from '../../model/record.js';
 import { ApiError } from '../../server/errors.js';
-import { hasSubMicros, nanosDigits, nanosToIso } from './nanos.js';
+import { isZero, nanosText, timestampValue, toNanos } from './nanos.js';
 import { anyValue, field, idHex, putAttributes, ValueError } from './values.js';
 
 type Obj = Record<string, unknown>;
@@ -82,8 +83,8 @@ function mapRecord(r: Obj, base: Base, nowIso: string): Candidate {
 
   // Time: the event time, else when the collector observed it, else now (set explicitly so an
   // attribute that happens to be called `time` or `ts` is never read as the timestamp).
-  const time = nanosDigits(field(r, 'timeUnixNano', 'time_unix_nano') ?? '0');
-  const observed = nanosDigits(field(r, 'observedTimeUnixNano', 'observed_time_unix_nano') ?? '0');
+  const time = toNanos(field(r, 'timeUnixNano', 'time_unix_nano') ?? 0);
+  const observed = toNanos(field(r, 'observedTimeUnixNano', 'observed_time_unix_nano') ?? 0);
   if (time === null || observed === null) {
     return {
       error: {
@@ -92,16 +93,23 @@ function mapRecord(r: Obj, base: Base, nowIso: string): Candidate {
       },
     };
   }
-  const ns = time !== '0' ? time : observed !== '0' ? observed : null;
+  const ns = !isZero(time) ? time : !isZero(observed) ? observed : null;
   if (ns === null) rec.timestamp = nowIso;
   else {
-    const iso = nanosToIso(ns);
-    if (iso === null)
-      return { error: { code: 'timestamp_out_of_range', message: `timeUnixNano ${ns} is not a date` } };
-    rec.timestamp = iso;
-    if (hasSubMicros(ns)) rec.timestampNs = ns;
-    if (time !== '0' && observed !== '0' && observed !== time) {
-      rec.observedTimestamp = nanosToIso(observed) ?? observed;
+    const ts = timestampValue(ns);
+    if (ts === null) {
+      return {
+        error: { code: 'timestamp_out_of_range', message: `timeUnixNano ${nanosText(ns)} is not a date` },
+      };
+    }
+    rec.timestamp = ts;
+    if (ns.sub !== 0) rec.timestampNs = nanosText(ns);
+    if (
+      !isZero(time) &&
+      !isZero(observed) &&
+      (observed.micros !== time.micros || observed.sub !== time.sub)
+    ) {
+      rec.observedTimestamp = microsToIso(observed.micros);
     }
   }
 

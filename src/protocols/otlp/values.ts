@@ -3,7 +3,6 @@
  * protobufjs-decoded messages: a set oneof member is an own property in both (protobufjs keeps
  * defaults on the prototype), and int64s arrive as strings/numbers (JSON) or Longs (protobuf).
  */
-import { nanosDigits } from './nanos.js';
 
 /** Deeper AnyValue nesting than this is refused (the record model allows 32 levels anyway). */
 const MAX_DEPTH = 32;
@@ -68,13 +67,10 @@ function int64(v: unknown): number | string | null {
   }
   if (v !== null && typeof v === 'object' && 'low' in v && 'high' in v) {
     const long = v as { low: number; high: number; unsigned?: boolean };
-    if (!long.unsigned && long.high < 0) {
-      const n = (BigInt(long.high) << 32n) | BigInt(long.low >>> 0);
-      return Number.isSafeInteger(Number(n)) ? Number(n) : n.toString();
-    }
-    const digits = nanosDigits(v)!;
-    const n = Number(digits);
-    return Number.isSafeInteger(n) ? n : digits;
+    const n = long.unsigned
+      ? (BigInt(long.high >>> 0) << 32n) | BigInt(long.low >>> 0)
+      : (BigInt(long.high) << 32n) | BigInt(long.low >>> 0);
+    return Number.isSafeInteger(Number(n)) ? Number(n) : n.toString();
   }
   return null;
 }
