@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'preact/hooks';
 import type { Results } from '../search';
 import type { LiveTail } from '../tail';
 import { describeRange, type TimeRange } from '../time';
@@ -19,7 +20,10 @@ export function StatusLine({ results, range, query, live }: Props) {
   return (
     <div class="status" aria-live="polite">
       {results.loading ? (
-        <span class="spinner">Searching…</span>
+        <span class="spinner">
+          Searching…
+          <SlowHint />
+        </span>
       ) : results.error ? null : (
         <span class="count" data-testid="match-count">
           {count} {results.total === 1 ? 'match' : 'matches'}
@@ -41,4 +45,21 @@ function tailText(live: LiveTail): string {
   if (live.status === 'live') return live.away ? 'Live · paused while you scroll' : 'Live';
   if (live.status === 'off') return 'Live stopped';
   return live.status === 'reconnecting' ? 'Reconnecting…' : 'Connecting…';
+}
+
+const SLOW_MS = 1500;
+
+/** Shown only when a search takes long: what makes it faster. */
+function SlowHint() {
+  const [slow, setSlow] = useState(false);
+  useEffect(() => {
+    const timer = setTimeout(() => setSlow(true), SLOW_MS);
+    return () => clearTimeout(timer);
+  }, []);
+  return slow ? (
+    <span class="slow-hint">
+      {' '}
+      still working: a narrower time range or a field filter (level, resource) makes it faster
+    </span>
+  ) : null;
 }
