@@ -35,7 +35,7 @@ export function Histogram({ data, loading, theme, onZoom }: Props) {
 
   useEffect(() => {
     const host = el.current;
-    if (!host || !data) return;
+    if (!host || !data || data.buckets.length === 0) return; // nothing to draw: no empty axes either
     const step = data.intervalMs;
     const start = Math.floor(Date.parse(data.from) / step) * step;
     const end = Date.parse(data.to);
@@ -149,7 +149,11 @@ export function Histogram({ data, loading, theme, onZoom }: Props) {
 
   return (
     <section class={`histogram${loading ? ' is-loading' : ''}`} aria-label="Matches over time">
-      <div ref={el} class="histogram-plot" data-testid="histogram" />
+      <div
+        ref={el}
+        class={`histogram-plot${data && data.buckets.length === 0 ? ' is-empty' : ''}`}
+        data-testid="histogram"
+      />
       {data && data.buckets.length > 0 && (
         <ul class="histogram-legend" aria-label="Levels">
           {LEVELS.map((l) => (
