@@ -33,7 +33,7 @@ type Rec = {
   metadata: { parentResourceId: string };
 };
 
-interface Encoded {
+export interface Encoded {
   name: string;
   path: string;
   headers: Record<string, string>;
@@ -326,7 +326,7 @@ async function drained(port: number): Promise<void> {
   }
 }
 
-async function measure(
+export async function measure(
   enc: Encoded,
   n: number,
   clients: number,

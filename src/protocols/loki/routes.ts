@@ -18,10 +18,10 @@ export function registerLokiRoutes(app: FastifyInstance, ctx: ServerContext): vo
     ctx.metrics.bytesIngested.inc({ protocol: 'loki' }, raw.length);
     const body = await decodeBody(raw, req.headers['content-encoding'], ctx.config.limits);
     const json = /json/i.test(req.headers['content-type'] ?? '');
-    const streams = json
-      ? decodeJsonPush(body.toString('utf8'))
-      : decodeProtoPush(await unsnappy(body, ctx.config.limits));
-    const candidates = lokiToCandidates(streams);
+    // Decoded streams go out of scope here, before the wait for the disk (see the OTLP route).
+    const candidates = lokiToCandidates(
+      json ? decodeJsonPush(body.toString('utf8')) : decodeProtoPush(await unsnappy(body, ctx.config.limits)),
+    );
     // Loki answers 204 to a push with nothing in it, as to any successful push.
     if (candidates.length === 0) return reply.code(204).send();
     const outcome = await ctx.pipeline.ingest(candidates, 'loki');

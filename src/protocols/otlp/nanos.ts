@@ -31,6 +31,7 @@ export function toNanos(v: unknown): Nanos | null {
     // high * 2^32 + low, with 2^32 = 4,294,967 * 1000 + 296: exact in doubles for real times.
     const high = (v as { high: number }).high >>> 0;
     const low = (v as { low: number }).low >>> 0;
+    if (high === 0 && low === 0) return ZERO; // an unset fixed64: protobufjs's default Long
     const rest = high * 296 + low;
     return { micros: high * 4_294_967 + Math.floor(rest / 1000), sub: rest % 1000 };
   }

@@ -67,8 +67,7 @@ export function registerOtlpRoutes(app: FastifyInstance, ctx: ServerContext): vo
       ctx.metrics.bytesIngested.inc({ protocol: 'otlp' }, raw.length);
       const encoding = req.headers['content-encoding'] ?? (looksGzipped(raw) ? 'gzip' : undefined);
       const body = await decodeBody(raw, encoding, ctx.config.limits);
-      const request = format === 'json' ? parseJson(body) : decodeProto(body);
-      const candidates = otlpToCandidates(request, new Date().toISOString());
+      const candidates = toCandidates(body, format);
       // An empty export is valid OTLP (nothing to store): answer success.
       if (candidates.length === 0) return send(reply.code(200), format, ExportLogsServiceResponse, {});
       const outcome = await ctx.pipeline.ingest(candidates, 'otlp');
@@ -96,6 +95,16 @@ function exportResponse(outcome: IngestOutcome): Record<string, unknown> {
     );
   }
   return { partialSuccess: { rejectedLogRecords: outcome.errors.length, errorMessage: `${reasons}${more}` } };
+}
+
+/**
+ * Decoded message → candidates in a function of its own, so the decoded tree (a dozen objects per
+ * log record) is garbage before the request waits for the disk, instead of living through the
+ * await into the old generation: that measured several µs of server CPU per record.
+ */
+function toCandidates(body: Buffer, format: Format) {
+  const request = format === 'json' ? parseJson(body) : decodeProto(body);
+  return otlpToCandidates(request, new Date().toISOString());
 }
 
 function formatOf(req: FastifyRequest): Format | null {

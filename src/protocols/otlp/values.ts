@@ -100,8 +100,11 @@ function putValue(out: Obj, key: string, value: unknown): void {
 /** Trace/span ids: bytes (protobuf) or hex (OTLP/JSON); base64 from protobuf-JSON encoders too. */
 export function idHex(v: unknown, bytes: number): string | undefined {
   if (v instanceof Uint8Array) {
-    if (v.length === 0 || v.every((b) => b === 0)) return undefined;
-    return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+    let zero = true;
+    for (let i = 0; i < v.length && zero; i++) zero = v[i] === 0;
+    if (zero) return undefined; // empty or all zeros: "no id" in OTLP
+    // protobufjs hands out Buffer slices already; wrap only a plain Uint8Array.
+    return (v instanceof Buffer ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength)).toString('hex');
   }
   if (typeof v !== 'string' || v === '') return undefined;
   if (v.length === bytes * 2 && /^[0-9a-fA-F]+$/.test(v)) return /^0+$/.test(v) ? undefined : v.toLowerCase();
