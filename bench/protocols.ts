@@ -15,7 +15,7 @@ import { records } from './generate.js';
  * protocol before timing (NDJSON, ES bulk, Loki JSON, Loki protobuf+snappy, OTLP JSON, OTLP
  * protobuf); each protocol then gets a fresh server and `clients` keep-alive connections posting
  * batches (after an untimed warm-up of up to 20 of them), counting acknowledged records only.
- * Rounds repeat baseline-then-protocols; each protocol's ratio is the median over rounds.
+ * Rounds run baseline, protocols (rotated), baseline; each ratio is the median over rounds.
  *
  * `tsx bench/protocols.ts [--records 200000 --batch 1000 --clients 4 --rounds 3]` (needs `npm run build`), or
  * `npm run bench -- --protocols`, which appends the table to the results markdown.
@@ -375,8 +375,10 @@ export async function protocolBench(opts: {
   const recs = [...records(opts.records)] as unknown as Rec[];
   log(`encoding ${recs.length} records into each protocol (${opts.batch}/request)`);
   const [ndjson, ...protocols] = encodeAll(recs, opts.batch);
-  // Each round measures the baseline, then every protocol, so each ratio compares runs made
-  // close together; the median over rounds damps a busy machine (CI shares its two cores).
+  // Each round runs the baseline, every protocol (in an order rotated per round, so no protocol
+  // always runs right after a server's start-up or in the same slot), and the baseline again;
+  // each ratio is against the mean of the round's two baseline runs, and the median over rounds
+  // damps a busy machine (CI and other developers share its two cores).
   const baselines: number[] = [];
   const baselineCpu: number[] = [];
   const rates: number[][] = protocols.map(() => []);
@@ -384,18 +386,24 @@ export async function protocolBench(opts: {
   const cpus: number[][] = protocols.map(() => []);
   const cpuRatios: number[][] = protocols.map(() => []);
   const retries = protocols.map(() => 0);
-  for (let round = 1; round <= rounds; round++) {
-    log(`round ${round}/${rounds}`);
-    const baseRow = await measure(ndjson!, recs.length, opts.clients, log);
-    const base = baseRow.perSecond;
+  for (let round = 0; round < rounds; round++) {
+    log(`round ${round + 1}/${rounds}`);
+    const before = await measure(ndjson!, recs.length, opts.clients, log);
+    const rows: Array<[number, ProtocolRow]> = [];
+    for (let k = 0; k < protocols.length; k++) {
+      const i = (k + round) % protocols.length;
+      rows.push([i, await measure(protocols[i]!, recs.length, opts.clients, log)]);
+    }
+    const after = await measure(ndjson!, recs.length, opts.clients, log);
+    const base = (before.perSecond + after.perSecond) / 2;
+    const baseCpu = (before.cpuMicrosPerRecord + after.cpuMicrosPerRecord) / 2;
     baselines.push(base);
-    baselineCpu.push(baseRow.cpuMicrosPerRecord);
-    for (const [i, enc] of protocols.entries()) {
-      const row = await measure(enc, recs.length, opts.clients, log);
+    baselineCpu.push(baseCpu);
+    for (const [i, row] of rows) {
       rates[i]!.push(row.perSecond);
       ratios[i]!.push(row.perSecond / base);
       cpus[i]!.push(row.cpuMicrosPerRecord);
-      cpuRatios[i]!.push(baseRow.cpuMicrosPerRecord / row.cpuMicrosPerRecord);
+      cpuRatios[i]!.push(baseCpu / row.cpuMicrosPerRecord);
       retries[i]! += row.retries;
     }
   }
@@ -412,7 +420,7 @@ export async function protocolBench(opts: {
   const markdown = [
     `## Ingest per shipper protocol (${fmt(recs.length)} records, ${opts.clients} clients × ${opts.batch} records/request, fresh server each, median of ${rounds} rounds)`,
     '',
-    `Baseline \`/api/v1/logs\` NDJSON per round: ${baselines.map(fmt).join(', ')} records/s, server CPU ${baselineCpu.map((c) => c.toFixed(1)).join(', ')} µs/record. ` +
+    `Baseline \`/api/v1/logs\` NDJSON per round (mean of the runs before and after the protocols): ${baselines.map(fmt).join(', ')} records/s, server CPU ${baselineCpu.map((c) => c.toFixed(1)).join(', ')} µs/record. ` +
       "Rate ratio: the protocol's records/s over its round's baseline. CPU ratio: the baseline's server CPU per record over the protocol's " +
       '(user + system time of the server process, all threads, while the batches were posted): the rate ratio the protocol reaches when the ' +
       'server has the machine to itself, unaffected by other load on a shared machine.',

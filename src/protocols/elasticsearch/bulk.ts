@@ -152,7 +152,10 @@ function unsupported(action: string): { type: string; reason: string } {
 
 /**
  * The reply, built as text: compact JSON that begins exactly `{"took":N,"errors":B,"items":[`,
- * which some shippers match as text before parsing. Items are in request order.
+ * which some shippers match as text before parsing. Items are in request order, with what
+ * clients read (`status`, `error`, `_id`, `_index`, `result`); `_shards`/`_seq_no` are left out,
+ * as Elasticsearch itself does under `filter_path`, since nothing replicates here and they would
+ * double the reply's size.
  */
 export function bulkReply(parsed: ParsedBulk, outcome: IngestOutcome, tookMs: number): string {
   const { items, itemOf } = parsed;
@@ -184,7 +187,7 @@ export function bulkReply(parsed: ParsedBulk, outcome: IngestOutcome, tookMs: nu
         `{"${it.action}":{"_index":${idx},"_id":${it.clientId === undefined ? 'null' : JSON.stringify(it.clientId)},"status":400,"error":{"type":${JSON.stringify(e.type)},"reason":${JSON.stringify(e.reason)}}}}`;
     } else {
       parts[i] =
-        `{"${it.action}":{"_index":${idx},"_id":${JSON.stringify(it.clientId ?? id)},"_version":1,"result":"created","_shards":{"total":1,"successful":1,"failed":0},"_seq_no":${i},"_primary_term":1,"status":201}}`;
+        `{"${it.action}":{"_index":${idx},"_id":${JSON.stringify(it.clientId ?? id)},"_version":1,"result":"created","status":201}}`;
     }
   }
   return `{"took":${Math.round(tookMs)},"errors":${errors},"items":[${parts.join(',')}]}`;
