@@ -107,7 +107,16 @@ export function idHex(v: unknown, bytes: number): string | undefined {
     return (v instanceof Buffer ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength)).toString('hex');
   }
   if (typeof v !== 'string' || v === '') return undefined;
-  if (v.length === bytes * 2 && /^[0-9a-fA-F]+$/.test(v)) return /^0+$/.test(v) ? undefined : v.toLowerCase();
+  if (v.length === bytes * 2) {
+    let hex = true;
+    let zero = true;
+    for (let i = 0; i < v.length && hex; i++) {
+      const c = v.charCodeAt(i) | 0x20; // lower-cases A–F, leaves digits alone
+      hex = (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+      if (c !== 48) zero = false;
+    }
+    if (hex) return zero ? undefined : v.toLowerCase();
+  }
   const b = Buffer.from(v, 'base64');
   if (b.length === bytes && /^[A-Za-z0-9+/]+=*$/.test(v)) return b.toString('hex');
   return v; // not an id in either encoding: kept as sent
