@@ -118,3 +118,40 @@ describe('searches while loads create day tables', () => {
     expect(await store.count({ query: parseQuery('message:x') })).toBe(15);
   });
 });
+
+describe('a page and its total', () => {
+  it('agree while loads commit between them', async () => {
+    const base = Date.UTC(2026, 0, 9, 12) * 1000;
+    let loading = true;
+    const mismatches: string[] = [];
+    const loop = async () => {
+      while (loading) {
+        const r = await store.search({ query: parseQuery('message:agree'), limit: 1000 });
+        if (r.hits.length !== Math.min(r.total ?? -1, 1000)) mismatches.push(`${r.hits.length}/${r.total}`);
+      }
+    };
+    const readers = Promise.all([loop(), loop()]);
+    for (let i = 0; i < 40; i++) {
+      const id = 9000 + i;
+      const line = JSON.stringify({
+        id: String(id),
+        ts: base + i,
+        level: 'info',
+        message: 'agree',
+        attrs: {},
+      });
+      await store.load({
+        parts: [
+          {
+            key: `agree-${i}`,
+            lines: [line],
+            bounds: { minTs: base + i, maxTs: base + i, firstId: BigInt(id), lastId: BigInt(id) },
+          },
+        ],
+      });
+    }
+    loading = false;
+    await readers;
+    expect(mismatches).toEqual([]);
+  });
+});

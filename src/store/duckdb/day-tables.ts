@@ -81,9 +81,27 @@ export class DayTables {
       .sort((a, b) => b.start - a.start);
   }
 
-  /** Committed tables overlapping [from, to] (µs, inclusive, either open). */
+  /**
+   * The committed tables as of now. A read transaction begun after this call sees every one of
+   * them (and still sees them if retention drops them meanwhile).
+   */
+  snapshot(): DaySnapshot {
+    return new DaySnapshot(this.visible);
+  }
+
+  private viewSql(): string {
+    const parts = [TEMPLATE_TABLE, ...this.all.map((p) => p.table)];
+    return `CREATE OR REPLACE VIEW ${VIEW} AS ${parts.map((t) => `SELECT * FROM ${t}`).join(' UNION ALL ')}`;
+  }
+}
+
+/** A fixed list of committed day tables, newest first: what one query (or transaction) may name. */
+export class DaySnapshot {
+  constructor(private readonly tables: readonly Partition[]) {}
+
+  /** Tables overlapping [from, to] (µs, inclusive, either open). */
   overlapping(from?: number, to?: number): Partition[] {
-    return this.visible.filter(
+    return this.tables.filter(
       (p) => (from === undefined || p.end > from) && (to === undefined || p.start <= to),
     );
   }
@@ -96,13 +114,7 @@ export class DayTables {
   source(from?: number, to?: number): string | null {
     const parts = this.overlapping(from, to);
     if (parts.length === 0) return null;
-    if (parts.length === this.visible.length) return VIEW;
     if (parts.length === 1) return parts[0]!.table;
     return `(${parts.map((p) => `SELECT * FROM ${p.table}`).join(' UNION ALL ')})`;
-  }
-
-  private viewSql(): string {
-    const parts = [TEMPLATE_TABLE, ...this.all.map((p) => p.table)];
-    return `CREATE OR REPLACE VIEW ${VIEW} AS ${parts.map((t) => `SELECT * FROM ${t}`).join(' UNION ALL ')}`;
   }
 }

@@ -24,7 +24,7 @@ import type {
   StoreStats,
 } from '../store.js';
 import { AttributeCatalog } from './attribute-catalog.js';
-import { DayTables } from './day-tables.js';
+import { type DaySnapshot, DayTables } from './day-tables.js';
 import { LOADED_DDL, Loader } from './loader.js';
 import { migrateColumns } from './migrate.js';
 import { ConnectionPool } from './pool.js';
@@ -42,6 +42,9 @@ export interface DuckDbStoreOptions {
   threads?: number;
   readers?: number;
 }
+
+/** Runs one statement and returns its rows. */
+type Exec = (sql: string, params: DuckDBValue[]) => Promise<DuckDBValue[][]>;
 
 /** Widths of the newest-first search slices (see `search`). */
 const SEARCH_SLICES_MICROS = [3_600_000_000, 6 * 3_600_000_000, 24 * 3_600_000_000];
@@ -145,9 +148,35 @@ export class DuckDbStore implements Store {
   }
 
   async search(p: SearchParams): Promise<SearchResult> {
+    if (p.withTotal === false) return this.searchWith(p, this.days.snapshot(), this.anyReader, false);
+    // The page and its total must agree (a total of 1 beside an empty page confuses people and
+    // programs alike): both run in one read transaction, so both see the same committed loads.
+    return this.pool.with(this.opts.queryTimeoutMs, async (c) => {
+      const days = this.days.snapshot(); // before BEGIN: the transaction then sees all of these
+      await c.run('BEGIN TRANSACTION');
+      try {
+        return await this.searchWith(
+          p,
+          days,
+          async (sql, params) => (await c.runAndReadAll(sql, params)).getRows(),
+          true,
+        );
+      } finally {
+        await c.run('COMMIT').catch(() => {});
+      }
+    });
+  }
+
+  /** Each query on whichever reader connection is free (no snapshot shared between them). */
+  private readonly anyReader: Exec = (sql, params) => this.pool.rows(sql, params, this.opts.queryTimeoutMs);
+
+  private async searchWith(
+    p: SearchParams,
+    days: DaySnapshot,
+    exec: Exec,
+    withTotal: boolean,
+  ): Promise<SearchResult> {
     const w = this.where(p);
-    const total = p.withTotal === false ? Promise.resolve(null) : this.countWhere(p.query, w);
-    total.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
     const rows: DuckDBValue[][] = [];
     const want = p.limit + 1; // one extra tells whether another page follows
     const cursorParams = [...w.params];
@@ -162,7 +191,7 @@ export class DuckDbStore implements Store {
     // slice touches few row groups, and most pages fill in the first slice; a rare match costs a
     // cheap extra query before the full scan it needs anyway.
     const to = p.cursor ? min(w.to, p.cursor.ts) : w.to;
-    if (this.days.overlapping(w.from, to).length > 0) {
+    if (days.overlapping(w.from, to).length > 0) {
       const top = min(to, this.maxTs);
       let upper: number | undefined;
       for (const width of top === undefined ? [] : SEARCH_SLICES_MICROS) {
@@ -170,6 +199,8 @@ export class DuckDbStore implements Store {
         if (w.from !== undefined && lower <= w.from) break;
         rows.push(
           ...(await this.page(
+            days,
+            exec,
             w.sql + cursorSql,
             cursorParams,
             { from: w.from, to },
@@ -189,6 +220,8 @@ export class DuckDbStore implements Store {
       if (rows.length < want)
         rows.push(
           ...(await this.page(
+            days,
+            exec,
             w.sql + cursorSql,
             cursorParams,
             { from: w.from, to },
@@ -204,11 +237,14 @@ export class DuckDbStore implements Store {
       const last = rows[rows.length - 1]!;
       next = { ts: Number(last[1] as bigint), id: last[0] as string };
     }
-    return { hits: rows.map((r) => rowToRecord(r, this.attributes.columns)), total: await total, next };
+    const total = withTotal ? await this.countWhere(p.query, w, days, exec) : null;
+    return { hits: rows.map((r) => rowToRecord(r, this.attributes.columns)), total, next };
   }
 
   /** Newest-first rows with lower < ts <= upper (either bound optional), within `span`. */
   private async page(
+    days: DaySnapshot,
+    exec: Exec,
     where: string,
     params: DuckDBValue[],
     span: { from?: number; to?: number },
@@ -216,7 +252,7 @@ export class DuckDbStore implements Store {
     upper: number | undefined,
     n: number,
   ): Promise<DuckDBValue[][]> {
-    const source = this.days.source(
+    const source = days.source(
       max(span.from, lower === undefined ? undefined : lower + 1),
       min(span.to, upper),
     );
@@ -231,10 +267,9 @@ export class DuckDbStore implements Store {
       all.push(upper);
       bounds += ` AND ts <= make_timestamp($${all.length}::BIGINT)`;
     }
-    return this.pool.rows(
+    return exec(
       `SELECT ${SELECT_RECORD} FROM ${source} WHERE ${where}${bounds} ORDER BY ts DESC, id DESC LIMIT ${n}`,
       all,
-      this.opts.queryTimeoutMs,
     );
   }
 
@@ -244,7 +279,7 @@ export class DuckDbStore implements Store {
 
   async timeBounds(p: QueryParams): Promise<{ from: number; to: number } | null> {
     const w = this.where(p);
-    const source = this.days.source(w.from, w.to);
+    const source = this.days.snapshot().source(w.from, w.to);
     if (source === null) return null;
     const rows = await this.pool.rows(
       `SELECT epoch_us(min(ts)), epoch_us(max(ts)) FROM ${source} WHERE ${w.sql}`,
@@ -258,21 +293,19 @@ export class DuckDbStore implements Store {
   private async countWhere(
     query: QueryNode,
     w: { sql: string; params: DuckDBValue[]; from?: number; to?: number },
+    days: DaySnapshot = this.days.snapshot(),
+    exec: Exec = this.anyReader,
   ): Promise<number> {
-    const source = this.days.source(w.from, w.to);
+    const source = days.source(w.from, w.to);
     if (source === null) return 0;
     if (onlyTime(query)) {
       // One bucket wider than any timestamp: the sum of the rollup rows is the count.
       const params: DuckDBValue[] = [];
       const sql = rollupCountsSql(source, 2 ** 62, w.from, w.to, params);
-      const rows = await this.pool.rows(sql, params, this.opts.queryTimeoutMs);
+      const rows = await exec(sql, params);
       return rows.reduce((sum, r) => sum + Number(r[2] as bigint), 0);
     }
-    const rows = await this.pool.rows(
-      `SELECT count(*) FROM ${source} WHERE ${w.sql}`,
-      w.params,
-      this.opts.queryTimeoutMs,
-    );
+    const rows = await exec(`SELECT count(*) FROM ${source} WHERE ${w.sql}`, w.params);
     return Number(rows[0]![0] as bigint);
   }
 
@@ -294,7 +327,7 @@ export class DuckDbStore implements Store {
     if (w.from !== undefined && w.to !== undefined) {
       interval = Math.max(interval, Math.ceil((w.to - w.from + 1) / MAX_BUCKETS));
     }
-    const source = this.days.source(w.from, w.to);
+    const source = this.days.snapshot().source(w.from, w.to);
     if (source === null) return [];
     let rows: DuckDBValue[][];
     if (onlyTime(p.query) && interval % MINUTE === 0) {
