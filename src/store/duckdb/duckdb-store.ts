@@ -191,24 +191,24 @@ export class DuckDbStore implements Store {
     // slice touches few row groups, and most pages fill in the first slice; a rare match costs a
     // cheap extra query before the full scan it needs anyway.
     const to = p.cursor ? min(w.to, p.cursor.ts) : w.to;
+    const slice = (lower: number | undefined, upper: number | undefined) =>
+      this.page(
+        days,
+        exec,
+        w.sql + cursorSql,
+        cursorParams,
+        { from: w.from, to },
+        lower,
+        upper,
+        want - rows.length,
+      );
     if (days.overlapping(w.from, to).length > 0) {
       const top = min(to, this.maxTs);
       let upper: number | undefined;
       for (const width of top === undefined ? [] : SEARCH_SLICES_MICROS) {
         const lower = top! - width;
         if (w.from !== undefined && lower <= w.from) break;
-        rows.push(
-          ...(await this.page(
-            days,
-            exec,
-            w.sql + cursorSql,
-            cursorParams,
-            { from: w.from, to },
-            lower,
-            upper,
-            want - rows.length,
-          )),
-        );
+        rows.push(...(await slice(lower, upper)));
         upper = lower;
         if (rows.length >= want) break;
         // At the rate matches turned up so far, would the page fill within the slices? If not
@@ -217,19 +217,7 @@ export class DuckDbStore implements Store {
           rows.length === 0 ? Number.POSITIVE_INFINITY : (width * (want - rows.length)) / rows.length;
         if (width + needed > SEARCH_SLICES_MICROS[SEARCH_SLICES_MICROS.length - 1]!) break;
       }
-      if (rows.length < want)
-        rows.push(
-          ...(await this.page(
-            days,
-            exec,
-            w.sql + cursorSql,
-            cursorParams,
-            { from: w.from, to },
-            undefined,
-            upper,
-            want - rows.length,
-          )),
-        );
+      if (rows.length < want) rows.push(...(await slice(undefined, upper)));
     }
     let next: Cursor | null = null;
     if (rows.length > p.limit) {
