@@ -43,7 +43,8 @@ export class AttributePromoter {
     this.columns = store.attributeColumns();
     this.sampleEvery = opts.sampleEvery ?? 16;
     this.window = opts.window ?? 4096;
-    this.minShare = opts.minShare ?? 0.5;
+    // A sparse column costs little (its NULLs are a validity bitmap), so a fifth is enough.
+    this.minShare = opts.minShare ?? 0.2;
     this.maxDepth = opts.maxDepth ?? 3;
   }
 
