@@ -1,12 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { compressSync } from 'snappy';
 import { PushRequest } from '../src/protocols/loki/proto/push.js';
 import { ExportLogsServiceRequest } from '../src/protocols/otlp/proto/index.js';
+import { median, runIfMain, startSawmill } from './common.js';
 import { records } from './generate.js';
 
 /**
@@ -20,7 +17,6 @@ import { records } from './generate.js';
  * `tsx bench/protocols.ts [--records 200000 --batch 1000 --clients 4 --rounds 3]` (needs `npm run build`), or
  * `npm run bench -- --protocols`, which appends the table to the results markdown.
  */
-const ROOT = path.resolve(import.meta.dirname, '..');
 
 type Rec = {
   level: string;
@@ -189,56 +185,6 @@ export function encodeAll(recs: Rec[], batch: number): Encoded[] {
   ];
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** A built Sawmill server on a fresh data directory, ready once /readyz answers 200. */
-async function startSawmill(): Promise<{ port: number; pid: number; stop: () => Promise<void> }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'sawmill-bench-proto-'));
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      path.join(ROOT, 'dist/src/cli/main.js'),
-      'serve',
-      '--port',
-      String(port),
-      '--host',
-      '127.0.0.1',
-      '--data',
-      dir,
-      '--log-level',
-      'warn',
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null);
-    if (res?.status === 200) break;
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error('server did not become ready');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    port,
-    pid: child.pid!,
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
-      }
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 /** `clients` keep-alive connections post the bodies; 429/503 are retried after Retry-After. */
 async function postBodies(
   port: number,
@@ -332,7 +278,7 @@ export async function measure(
   clients: number,
   log: (m: string) => void,
 ): Promise<ProtocolRow> {
-  const server = await startSawmill();
+  const server = await startSawmill('sawmill-bench-proto-');
   try {
     // Warm-up, untimed: a fresh process runs cold (JIT) for its first requests.
     const warm = Math.max(1, Math.min(20, Math.floor(enc.bodies.length / 10)));
@@ -436,27 +382,4 @@ export async function protocolBench(opts: {
   return { rows, baselines, records: recs.length, markdown };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function flag(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? Number(process.argv[i + 1]) : dflt;
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
-  protocolBench({
-    records: flag('records', 200_000),
-    batch: flag('batch', 1000),
-    clients: flag('clients', 4),
-    rounds: flag('rounds', 3),
-  })
-    .then((r) => process.stdout.write(r.markdown))
-    .catch((err) => {
-      process.stderr.write(`protocol bench failed: ${(err as Error).stack}\n`);
-      process.exit(1);
-    });
-}
+runIfMain(import.meta.filename, 'protocol', protocolBench);

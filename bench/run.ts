@@ -1,9 +1,10 @@
 import { type ChildProcess, execSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { duckdbReadNdjson, ripgrepMs } from './baselines.js';
+import { freePort, ROOT, startSawmill } from './common.js';
 import { writeNdjson } from './generate.js';
 import { bodies, type LoadResult, postAll } from './load.js';
 import { protocolBench } from './protocols.js';
@@ -24,7 +25,6 @@ import { benchUi, renderUiReport } from './ui.js';
  * HTTP server, DuckDB's own read_ndjson, and ripgrep over the raw file, as baselines.
  * Writes a markdown report to bench/results/.
  */
-const ROOT = path.resolve(import.meta.dirname, '..');
 
 function flag(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -41,16 +41,6 @@ const size = parseSize(flag('size', '1m'));
 const clients = Number(flag('clients', '4'));
 const batch = Number(flag('batch', '1000'));
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
-
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitHttp(
   url: string,
@@ -123,26 +113,9 @@ async function main(): Promise<void> {
   const baselineNull = has('skip-baselines') ? null : await nullSinkRate(all);
   if (baselineNull) log(`null sink: ${Math.round(baselineNull.perSecond)} records/s`);
 
-  const serverDir = await mkdtemp(path.join(tmpdir(), 'sawmill-bench-'));
-  const port = await freePort();
+  const server = await startSawmill('sawmill-bench-');
+  const { port } = server;
   const base = `http://127.0.0.1:${port}`;
-  const server = spawn(
-    process.execPath,
-    [
-      path.join(ROOT, 'dist/src/cli/main.js'),
-      'serve',
-      '--port',
-      String(port),
-      '--host',
-      '127.0.0.1',
-      '--data',
-      serverDir,
-      '--log-level',
-      'warn',
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  await waitHttp(`${base}/readyz`, async (r) => r.status === 200, 30_000);
 
   log('ingesting');
   const ingest = await postAll(port, '/api/v1/logs', all, size, clients);
@@ -176,11 +149,10 @@ async function main(): Promise<void> {
   // `--ui`: the web UI's first page + histogram, and a headless page load (bench/ui.ts).
   const uiReport = has('ui') ? renderUiReport(await benchUi(base, log)) : '';
   const peakRss = await peakRssMb(server.pid!);
-  server.kill('SIGTERM');
-  await stopped(server);
-  const diskBytes = Number(execSync(`du -sb ${serverDir}`).toString().split('\t')[0]);
+  await server.stop(true);
+  const diskBytes = Number(execSync(`du -sb ${server.dir}`).toString().split('\t')[0]);
   const bytesPerRecord = diskBytes / size;
-  if (!has('keep')) await rm(serverDir, { recursive: true, force: true });
+  if (!has('keep')) await rm(server.dir, { recursive: true, force: true });
 
   const engine = has('skip-baselines') ? null : await duckdbReadNdjson(file, size);
   if (engine)

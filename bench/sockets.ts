@@ -1,9 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { freePort, median, runIfMain, startSawmill } from './common.js';
 import { records } from './generate.js';
 
 /**
@@ -20,7 +17,6 @@ import { records } from './generate.js';
  * `tsx bench/sockets.ts [--records 200000 --batch 1000 --clients 4 --rounds 3]` (needs
  * `npm run build`), or `npm run bench -- --sockets`, which adds the table to the results markdown.
  */
-const ROOT = path.resolve(import.meta.dirname, '..');
 
 type Rec = {
   level: string;
@@ -73,15 +69,6 @@ function streams(recs: Rec[], frame: (r: Rec) => string, clients: number): Buffe
   return out;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 interface Sawmill {
   port: number;
   syslogPort: number;
@@ -91,27 +78,12 @@ interface Sawmill {
 }
 
 /** A built Sawmill server with its syslog and GELF listeners, on a fresh data directory. */
-async function startSawmill(): Promise<Sawmill> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'sawmill-bench-sockets-'));
-  const [port, syslogPort, gelfPort] = [await freePort(), await freePort(), await freePort()];
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      path.join(ROOT, 'dist/src/cli/main.js'),
-      'serve',
-      ...['--port', String(port), '--host', '127.0.0.1', '--data', dir, '--log-level', 'warn'],
-      ...['--syslog-port', String(syslogPort), '--gelf-port', String(gelfPort)],
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null);
-    if (res?.status === 200) break;
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error('server did not become ready');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+async function startSockets(): Promise<Sawmill> {
+  const [syslogPort, gelfPort] = [await freePort(), await freePort()];
+  const server = await startSawmill('sawmill-bench-sockets-', [
+    ...['--syslog-port', String(syslogPort), '--gelf-port', String(gelfPort)],
+  ]);
+  const { port } = server;
   return {
     port,
     syslogPort,
@@ -124,13 +96,7 @@ async function startSawmill(): Promise<Sawmill> {
       );
       return Number(re.exec(text)?.[1] ?? 0);
     },
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
-      }
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop: () => server.stop(),
   };
 }
 
@@ -259,7 +225,7 @@ export async function socketBench(opts: {
   const ratios: number[][] = kinds.map(() => []);
   for (let round = 1; round <= rounds; round++) {
     log(`round ${round}/${rounds}`);
-    let s = await startSawmill();
+    let s = await startSockets();
     try {
       await timeHttp(s.port, ndjson.slice(0, 20), opts.clients); // warm-up
       const base = n / (await timeHttp(s.port, ndjson, opts.clients));
@@ -269,7 +235,7 @@ export async function socketBench(opts: {
       await s.stop();
     }
     for (const [i, k] of kinds.entries()) {
-      s = await startSawmill();
+      s = await startSockets();
       try {
         const port = k.protocol === 'syslog' ? s.syslogPort : s.gelfPort;
         await timeSocket(s, k.protocol, port, k.warm, warmRecs.length);
@@ -306,27 +272,4 @@ export async function socketBench(opts: {
   return { rows, baselines, records: n, markdown };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function flag(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? Number(process.argv[i + 1]) : dflt;
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
-  socketBench({
-    records: flag('records', 200_000),
-    batch: flag('batch', 1000),
-    clients: flag('clients', 4),
-    rounds: flag('rounds', 3),
-  })
-    .then((r) => process.stdout.write(r.markdown))
-    .catch((err) => {
-      process.stderr.write(`socket bench failed: ${(err as Error).stack}\n`);
-      process.exit(1);
-    });
-}
+runIfMain(import.meta.filename, 'socket', socketBench);
