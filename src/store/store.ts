@@ -133,9 +133,11 @@ export interface Store {
   search(p: SearchParams): Promise<SearchResult>;
   /**
    * Matching records with id > afterId, in id order (live tail). Batches load in id order, so
-   * once a record is visible every record with a smaller id is too.
+   * once a record is visible every record with a smaller id is too. In cluster mode workers load
+   * batches in any order, so tail asks for each loaded batch's id range: `throughId` (inclusive)
+   * bounds it from above.
    */
-  since(query: QueryNode, afterId: string, limit: number): Promise<OutputRecord[]>;
+  since(query: QueryNode, afterId: string, limit: number, throughId?: string): Promise<OutputRecord[]>;
   count(p: QueryParams): Promise<number>;
   /** Oldest and newest timestamp among matching records (null when none match). */
   timeBounds(p: QueryParams): Promise<{ from: number; to: number } | null>;

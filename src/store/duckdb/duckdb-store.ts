@@ -304,11 +304,12 @@ export class DuckDbStore implements Store {
     return Number(rows[0]![0] as bigint);
   }
 
-  async since(query: QueryNode, afterId: string, limit: number): Promise<OutputRecord[]> {
+  async since(query: QueryNode, afterId: string, limit: number, throughId?: string): Promise<OutputRecord[]> {
     const params: unknown[] = [afterId];
+    const upper = throughId === undefined ? '' : `id <= $${params.push(throughId)}::UBIGINT AND `;
     const where = compileWhere(query, this.attributes.dialect, params);
     const rows = await this.pool.rows(
-      `SELECT ${SELECT_RECORD} FROM ${VIEW} WHERE id > $1::UBIGINT AND ${where}
+      `SELECT ${SELECT_RECORD} FROM ${VIEW} WHERE id > $1::UBIGINT AND ${upper}${where}
        ORDER BY id LIMIT ${Math.max(1, Math.floor(limit))}`,
       params as DuckDBValue[],
       this.opts.queryTimeoutMs,
