@@ -4,6 +4,7 @@ import type { IdGenerator } from '../model/id.js';
 import type { Limits } from '../model/limits.js';
 import { normaliseRecord, type RecordError, serialiseRecord } from '../model/normalise.js';
 import type { StoredRecord } from '../model/record.js';
+import { ApiError } from '../server/errors.js';
 import type { PartBounds } from '../store/store.js';
 import type { AttributePromoter } from './attribute-columns.js';
 import type { Candidate } from './candidate.js';
@@ -59,6 +60,13 @@ export class IngestPipeline {
       else valid.push({ index, record: r.record });
     });
 
+    if (valid.length > this.ids.maxReservation) {
+      // A cluster ingest node issues one request's ids inside one of its own milliseconds (model/id.ts).
+      throw new ApiError(
+        'body_too_large',
+        `${valid.length} records in one request; a cluster ingest node takes at most ${this.ids.maxReservation}: split the batch`,
+      );
+    }
     const ids: Array<string | null> = new Array(candidates.length).fill(null);
     const lines: string[] = [];
     let next = valid.length > 0 ? this.ids.reserve(valid.length) : 0n;
