@@ -107,6 +107,11 @@ export interface LoadBatch {
 export interface LoadResult {
   /** Rows inserted (parts whose key had already been applied insert nothing). */
   inserted: number;
+  /**
+   * Keys of the parts this load applied (the others had been applied before): in cluster mode
+   * the worker announces only these parts' id ranges to live tail, so a redelivery shows nothing twice.
+   */
+  appliedKeys: string[];
 }
 
 /** An attribute path kept in a column of its own (see ingest/attribute-columns.ts). */

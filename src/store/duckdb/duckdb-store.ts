@@ -120,7 +120,7 @@ export class DuckDbStore implements Store {
       if (loaded.inserted > 0 && (this.maxTs === undefined || loaded.maxTs > this.maxTs)) {
         this.maxTs = loaded.maxTs;
       }
-      return { inserted: loaded.inserted };
+      return { inserted: loaded.inserted, appliedKeys: loaded.appliedKeys };
     });
   }
 

@@ -21,6 +21,8 @@ const HOUSEKEEPING_EVERY_LOADS = 1000;
 
 export interface Loaded {
   inserted: number;
+  /** Keys of the parts this load applied (not applied before). */
+  appliedKeys: string[];
   /** Newest timestamp among the inserted rows (µs); -Infinity when none. */
   maxTs: number;
 }
@@ -71,7 +73,7 @@ export class Loader {
           files.push(file);
         }
       }
-      let loaded: Loaded = { inserted: 0, maxTs: Number.NEGATIVE_INFINITY };
+      let loaded: Omit<Loaded, 'appliedKeys'> = { inserted: 0, maxTs: Number.NEGATIVE_INFINITY };
       if (files.length > 0) {
         // The direct path needs every part's bounds, and no applied part among them: the rollup
         // counts the new rows by their id range, which must hold no earlier-loaded row.
@@ -93,7 +95,7 @@ export class Loader {
       }
       await w.run('COMMIT');
       this.days.committed();
-      return loaded;
+      return { ...loaded, appliedKeys: fresh };
     } catch (err) {
       await w.run('ROLLBACK').catch(() => {});
       // A day table created inside the failed transaction does not exist any more.
@@ -108,7 +110,11 @@ export class Loader {
    * The common case: every record is from one known day, so insert straight from the files. The
    * new rows are then counted for the rollup by their id range (zone maps skip the older rows).
    */
-  private async insertDay(files: string[], day: string, bounds: PartBounds): Promise<Loaded> {
+  private async insertDay(
+    files: string[],
+    day: string,
+    bounds: PartBounds,
+  ): Promise<Omit<Loaded, 'appliedKeys'>> {
     const p = await this.days.ensure(this.w, day);
     const res = await this.w.run(
       `INSERT INTO ${p.table} SELECT ${NDJSON_PROJECTION} FROM ${readNdjson(files)} ORDER BY ts, id`,
@@ -121,7 +127,7 @@ export class Loader {
   }
 
   /** Records of unknown or several days: stage once, then split by day. */
-  private async insertFiles(files: string[]): Promise<Loaded> {
+  private async insertFiles(files: string[]): Promise<Omit<Loaded, 'appliedKeys'>> {
     const w = this.w;
     await w.run(
       `CREATE OR REPLACE TEMP TABLE incoming AS SELECT ${NDJSON_PROJECTION} FROM ${readNdjson(files)}`,
