@@ -242,7 +242,7 @@ describe('export', () => {
 
 describe('operations', () => {
   it('answers health, readiness and metrics', async () => {
-    expect((await get(s.url, '/healthz')).body).toEqual({ status: 'ok' });
+    expect((await get(s.url, '/healthz')).body).toEqual({ status: 'ok', roles: ['embedded'] });
     expect((await get(s.url, '/readyz')).status).toBe(200);
     const metrics = (await get(s.url, '/metrics')).body as string;
     expect(metrics).toMatch(/sawmill_ingest_records_total\{result="accepted",protocol="json"\} \d+/);

@@ -6,8 +6,9 @@ import { registerLokiRoutes } from '../protocols/loki/routes.js';
 import { registerOtlpRoutes } from '../protocols/otlp/routes.js';
 import { QuerySyntaxError } from '../query/parse.js';
 import { QueryTimeoutError } from '../store/duckdb/pool.js';
-import type { ServerContext } from './context.js';
+import type { AppParts } from './context.js';
 import { ApiError } from './errors.js';
+import { registerDeadLetterRoutes } from './routes/dead-letters.js';
 import { registerExportRoute } from './routes/export.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerIngestRoutes } from './routes/ingest.js';
@@ -16,8 +17,12 @@ import { registerSearchRoutes } from './routes/search.js';
 import { registerTailRoute } from './routes/tail.js';
 import { registerUiRoutes } from './routes/ui.js';
 
-/** The HTTP app: routes plus one error handler that turns every failure into the JSON catalogue. */
-export function buildApp(ctx: ServerContext): FastifyInstance {
+/**
+ * The HTTP app: the routes of the parts this node runs, plus one error handler that turns every
+ * failure into the JSON catalogue. A route of a role this node does not run answers 404 saying
+ * which role serves it (behind a load balancer, that is a routing mistake worth naming).
+ */
+export function buildApp(ctx: AppParts): FastifyInstance {
   const app = Fastify({
     logger: ctx.config.logLevel === 'silent' ? false : { level: ctx.config.logLevel },
     bodyLimit: ctx.config.limits.maxBodyBytes,
@@ -39,9 +44,18 @@ export function buildApp(ctx: ServerContext): FastifyInstance {
     return reply.code(api.status).send(api.toJSON());
   });
   app.setNotFoundHandler((req, reply) => {
-    reply
-      .code(404)
-      .send(new ApiError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`).toJSON());
+    const path = req.url.split('?')[0]!;
+    const role =
+      !ctx.ingest && isIngestPath(req.method, path)
+        ? 'ingest'
+        : !ctx.query && isReadPath(path)
+          ? 'query'
+          : null;
+    const message =
+      role === null
+        ? `no route ${req.method} ${path}`
+        : `${req.method} ${path} is served by nodes with role ${role}; this node runs ${ctx.roles.join(', ')}`;
+    reply.code(404).send(new ApiError('not_found', message).toJSON());
   });
 
   // `GET /` is the web UI (routes/ui.ts); the machine-readable index of the API lives here.
@@ -62,19 +76,41 @@ export function buildApp(ctx: ServerContext): FastifyInstance {
       docs: 'docs/api.md',
     }),
   );
-  registerIngestRoutes(app, ctx);
-  registerSearchRoutes(app, ctx);
-  registerExportRoute(app, ctx);
-  registerTailRoute(app, ctx);
   registerHealthRoutes(app, ctx);
-  // Shipper protocols: each decodes its own wire format and ingests through ctx.pipeline.
-  registerElasticsearchRoutes(app, ctx);
-  registerOtlpRoutes(app, ctx);
-  registerLokiRoutes(app, ctx);
-  registerGelfRoutes(app, ctx);
-  registerSavedSearchRoutes(app, ctx);
-  registerUiRoutes(app);
+  const { ingest, query } = ctx;
+  if (ingest) {
+    registerIngestRoutes(app, ingest);
+    // Shipper protocols: each decodes its own wire format and ingests through ctx.pipeline.
+    registerElasticsearchRoutes(app, ingest);
+    registerOtlpRoutes(app, ingest);
+    registerLokiRoutes(app, ingest);
+    registerGelfRoutes(app, ingest);
+  }
+  if (query) {
+    registerSearchRoutes(app, query);
+    registerExportRoute(app, query);
+    registerTailRoute(app, query);
+    registerSavedSearchRoutes(app, query);
+    if (query.deadLetters) registerDeadLetterRoutes(app, query.deadLetters);
+    registerUiRoutes(app);
+  }
   return app;
+}
+
+function isIngestPath(method: string, path: string): boolean {
+  return (
+    (method === 'POST' &&
+      (path === '/' || path === '/api/v1/logs' || path === '/gelf' || path === '/v1/logs')) ||
+    path.startsWith('/loki/') ||
+    path === '/es' ||
+    path.startsWith('/es/')
+  );
+}
+
+function isReadPath(path: string): boolean {
+  return (
+    path === '/' || (path.startsWith('/api/v1/') && path !== '/api/v1/logs') || path.startsWith('/assets/')
+  );
 }
 
 function toApiError(err: FastifyError | Error): ApiError {

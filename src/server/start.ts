@@ -47,13 +47,21 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   });
   await spool.open();
   const ids = new IdGenerator();
-  const tail = new TailHub(store, (err) => logError(err));
+  const tail = new TailHub(store, ids, (err) => logError(err));
   const promoter = new AttributePromoter(store, {}, logError);
   const pipeline = new IngestPipeline(spool, ids, config.limits, metrics, config.retentionMicros, promoter);
   const savedSearches = new JsonFileSavedSearchStore(path.join(config.dataDir, 'saved-searches.json'));
   await savedSearches.open();
   const ctx: ServerContext = { config, store, buffer: spool, pipeline, metrics, tail, ids, savedSearches };
-  const app = buildApp(ctx);
+  const app = buildApp({
+    config,
+    metrics,
+    ingest: ctx,
+    query: ctx,
+    roles: ['embedded'],
+    // Ready means ingest is open: the backlog from before a restart is loaded and ids are seeded.
+    ready: () => ({ ready: pipeline.accepting }),
+  });
 
   spool.startDelivery(async (batch) => {
     const end = metrics.loadDuration.startTimer();

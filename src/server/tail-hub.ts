@@ -1,8 +1,10 @@
+import type { IdGenerator } from '../model/id.js';
 import type { OutputRecord } from '../model/record.js';
 import type { QueryNode } from '../query/ast.js';
 import type { Store } from '../store/store.js';
+import type { TailSource } from './context.js';
 
-export interface TailSubscriber {
+interface TailSubscriber {
   query: QueryNode;
   /** Highest id already sent to (or skipped for) this subscriber. */
   lastId: string;
@@ -17,17 +19,20 @@ const PAGE = 1000;
  * store's linear-time regex engine) and shows only durable records. Checks run one pass at a
  * time: a slow subscriber query delays tail, never ingest.
  */
-export class TailHub {
+export class TailHub implements TailSource {
   private readonly subscribers = new Set<TailSubscriber>();
   private running: Promise<void> | null = null;
   private pending = false;
 
   constructor(
     private readonly store: Store,
+    /** Where a new subscriber starts: after the last id handed out, i.e. what is acknowledged from now on. */
+    private readonly ids: IdGenerator,
     private readonly onError: (err: unknown) => void,
   ) {}
 
-  subscribe(sub: TailSubscriber): () => void {
+  subscribe(query: QueryNode, send: (records: OutputRecord[]) => void, resumeAfter?: string): () => void {
+    const sub: TailSubscriber = { query, send, lastId: resumeAfter ?? this.ids.last().toString() };
     this.subscribers.add(sub);
     this.batchLoaded(); // a resuming client (Last-Event-ID) catches up at once
     return () => this.subscribers.delete(sub);

@@ -1,4 +1,4 @@
-import type { ServerContext } from '../../server/context.js';
+import type { IngestContext } from '../../server/context.js';
 
 /**
  * The probe endpoints shippers call before they send anything: version info (`GET /`), cluster
@@ -32,11 +32,11 @@ export function versionInfo(): unknown {
 }
 
 /** `green` while ingest is open, `red` while starting or shutting down (ingest answers 503 then). */
-function status(ctx: ServerContext): 'green' | 'red' {
+function status(ctx: IngestContext): 'green' | 'red' {
   return ctx.pipeline.accepting ? 'green' : 'red';
 }
 
-export function clusterHealth(ctx: ServerContext): unknown {
+export function clusterHealth(ctx: IngestContext): unknown {
   const s = status(ctx);
   return {
     cluster_name: CLUSTER_NAME,
@@ -59,7 +59,7 @@ export function clusterHealth(ctx: ServerContext): unknown {
 
 /** `_cat/health`: a text table (`?v` adds the header), or JSON with `?format=json`. */
 export function catHealth(
-  ctx: ServerContext,
+  ctx: IngestContext,
   params: Record<string, string | undefined>,
 ): { json?: unknown; text?: string } {
   const now = Date.now();
@@ -91,7 +91,7 @@ export function catHealth(
  * handed every record to the store (or the store holds the newest id given out when the call
  * began), at most `timeoutMs`. Sawmill makes records searchable within a second anyway.
  */
-export async function refresh(ctx: ServerContext, timeoutMs = 10_000): Promise<boolean> {
+export async function refresh(ctx: IngestContext, timeoutMs = 10_000): Promise<boolean> {
   const target = ctx.ids.last();
   const deadline = Date.now() + timeoutMs;
   let polls = 0;

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OverloadedError } from '../../buffer/buffer.js';
 import { decodeBody, looksGzipped } from '../../ingest/body.js';
-import type { ServerContext } from '../../server/context.js';
+import type { IngestContext } from '../../server/context.js';
 import { bulkReply, parseBulk } from './bulk.js';
 import { EsError, toEsError } from './errors.js';
 import { catHealth, clusterHealth, refresh, refreshReply, versionInfo } from './info.js';
@@ -14,7 +14,7 @@ type Params = Record<string, string | undefined>;
  * and unknown routes included) carries `x-elastic-product: Elasticsearch`, which the official
  * clients require, and errors come in Elasticsearch's shape.
  */
-export function registerElasticsearchRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function registerElasticsearchRoutes(app: FastifyInstance, ctx: IngestContext): void {
   app.register(
     async (es) => {
       es.addHook('onRequest', async (_req, reply) => {

@@ -1,7 +1,7 @@
 import type { OutputRecord } from '../../model/record.js';
 import type { QueryNode } from '../../query/ast.js';
 import { parseQuery, QuerySyntaxError } from '../../query/parse.js';
-import type { ServerContext } from '../../server/context.js';
+import type { IngestContext } from '../../server/context.js';
 import { EsError } from './errors.js';
 import { escapeWildcard, mapField, translateQuery } from './query-dsl.js';
 
@@ -33,7 +33,7 @@ export interface SearchRequest {
 }
 
 /** `GET|POST /es/{index}/_search`: the request, run through the same store as /api/v1/search. */
-export async function esSearch(ctx: ServerContext, req: SearchRequest): Promise<unknown> {
+export async function esSearch(ctx: IngestContext, req: SearchRequest): Promise<unknown> {
   const start = performance.now();
   const { body, params } = req;
   for (const key of Object.keys(body)) {
@@ -120,7 +120,7 @@ function toHit(r: OutputRecord): unknown {
  * such that between `need` and MAX_WINDOW matches lie at or before it (bisecting on counts), then
  * fetch that window newest-first and reverse it.
  */
-async function oldestFirst(ctx: ServerContext, query: QueryNode, need: number): Promise<OutputRecord[]> {
+async function oldestFirst(ctx: IngestContext, query: QueryNode, need: number): Promise<OutputRecord[]> {
   const bounds = await ctx.store.timeBounds({ query });
   if (!bounds) return [];
   const countTo = (to: number) => ctx.store.count({ query, from: bounds.from, to });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { decodeBody, looksGzipped } from '../../ingest/body.js';
 import { parseJsonBody } from '../../ingest/json/parse.js';
-import type { ServerContext } from '../../server/context.js';
+import type { IngestContext } from '../../server/context.js';
 import { batchReply } from '../../server/routes/ingest.js';
 import { gelfRecord } from './parse.js';
 
@@ -11,7 +11,7 @@ import { gelfRecord } from './parse.js';
  * the magic bytes. `202 Accepted` (what Graylog answers) only once every accepted record is
  * durable, with the same body as /api/v1/logs; 400 when no message is valid; 429/503 on overload.
  */
-export function registerGelfRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function registerGelfRoutes(app: FastifyInstance, ctx: IngestContext): void {
   app.post('/gelf', async (req, reply) => {
     const raw = req.body instanceof Buffer ? req.body : Buffer.alloc(0);
     ctx.metrics.bytesIngested.inc({ protocol: 'gelf' }, raw.length);

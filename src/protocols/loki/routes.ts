@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { decodeBody } from '../../ingest/body.js';
-import type { ServerContext } from '../../server/context.js';
+import type { IngestContext } from '../../server/context.js';
 import { batchReply } from '../../server/routes/ingest.js';
 import { decodeJsonPush, decodeProtoPush } from './decode.js';
 import { lokiToCandidates } from './map.js';
@@ -12,7 +12,7 @@ import { unsnappy } from './snappy.js';
  * Content-Type is not JSON is read as protobuf. Errors use Sawmill's JSON error shape (Loki
  * clients log the body text of a failed push).
  */
-export function registerLokiRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function registerLokiRoutes(app: FastifyInstance, ctx: IngestContext): void {
   app.post('/loki/api/v1/push', async (req, reply) => {
     const raw = req.body instanceof Buffer ? req.body : Buffer.alloc(0);
     ctx.metrics.bytesIngested.inc({ protocol: 'loki' }, raw.length);

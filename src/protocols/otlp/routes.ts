@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OverloadedError } from '../../buffer/buffer.js';
 import { decodeBody, looksGzipped } from '../../ingest/body.js';
 import type { IngestOutcome } from '../../ingest/pipeline.js';
-import type { ServerContext } from '../../server/context.js';
+import type { IngestContext } from '../../server/context.js';
 import { ApiError } from '../../server/errors.js';
 import { otlpToCandidates } from './map.js';
 import { ExportLogsServiceRequest, ExportLogsServiceResponse, Status } from './proto/index.js';
@@ -20,7 +20,7 @@ const LISTED_ERRORS = 10;
  * error alike — are encoded like the request (ExportLogsServiceResponse, or google.rpc.Status for
  * errors), as the OTLP/HTTP specification requires.
  */
-export function registerOtlpRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function registerOtlpRoutes(app: FastifyInstance, ctx: IngestContext): void {
   app.register(async (otlp) => {
     otlp.setErrorHandler((thrown, req, reply) => {
       const err = thrown instanceof Error ? thrown : new Error(String(thrown));

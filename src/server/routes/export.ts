@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { type OutputRecord, TOP_LEVEL_FIELDS } from '../../model/record.js';
-import type { ServerContext } from '../context.js';
+import type { QueryContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { type RawParams, rangeParams, str } from '../params.js';
 
@@ -17,7 +17,7 @@ const CSV_COLUMNS = [
 ];
 
 /** `GET /api/v1/export`: newest first, streamed page by page with backpressure. */
-export function registerExportRoute(app: FastifyInstance, ctx: ServerContext): void {
+export function registerExportRoute(app: FastifyInstance, ctx: QueryContext): void {
   app.get('/api/v1/export', async (req, reply) => {
     const params = req.query as RawParams;
     const format = str(params, 'format') ?? 'ndjson';

@@ -1,17 +1,19 @@
 import type { FastifyInstance } from 'fastify';
-import type { ServerContext } from '../context.js';
+import type { AppParts } from '../context.js';
 
 /** Liveness, readiness and Prometheus metrics. */
-export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  app.get('/healthz', async () => ({ status: 'ok' }));
+export function registerHealthRoutes(app: FastifyInstance, parts: AppParts): void {
+  app.get('/healthz', async () => ({ status: 'ok', roles: parts.roles }));
   app.get('/readyz', async (_req, reply) => {
-    // Ready means ingest is open: the backlog from before a restart is loaded and ids are seeded.
-    const ready = ctx.pipeline.accepting;
-    const body = { status: ready ? 'ready' : 'starting', bufferBytes: ctx.buffer.depthBytes() };
+    // Embedded: ingest is open (the spool backlog is loaded, ids are seeded). Cluster: each role's
+    // connections are up (see cluster/start.ts).
+    const { ready, ...detail } = parts.ready();
+    const bufferBytes = parts.ingest?.buffer.depthBytes();
+    const body = { status: ready ? 'ready' : 'starting', roles: parts.roles, bufferBytes, ...detail };
     return reply.code(ready ? 200 : 503).send(body);
   });
   app.get('/metrics', async (_req, reply) => {
-    ctx.metrics.bufferDepth.set(ctx.buffer.depthBytes());
-    return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+    if (parts.ingest) parts.metrics.bufferDepth.set(parts.ingest.buffer.depthBytes());
+    return reply.type(parts.metrics.registry.contentType).send(await parts.metrics.registry.metrics());
   });
 }

@@ -2,14 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decodeBody, looksGzipped } from '../../ingest/body.js';
 import { parseJsonBody } from '../../ingest/json/parse.js';
 import type { IngestOutcome } from '../../ingest/pipeline.js';
-import type { ServerContext } from '../context.js';
+import type { IngestContext } from '../context.js';
 import { ApiError } from '../errors.js';
 
 /** At most this many per-record errors are listed in one reply (the counts are always exact). */
 const MAX_LISTED_ERRORS = 1000;
 
 /** `POST /` and `POST /api/v1/logs`: one JSON record, a JSON array, or NDJSON; gzip welcome. */
-export function registerIngestRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function registerIngestRoutes(app: FastifyInstance, ctx: IngestContext): void {
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const raw = req.body instanceof Buffer ? req.body : Buffer.alloc(0);
     ctx.metrics.bytesIngested.inc({ protocol: 'json' }, raw.length);

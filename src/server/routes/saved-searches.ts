@@ -1,33 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import { SavedSearchLimitError } from '../../saved-searches/store.js';
 import { validateSavedSearch } from '../../saved-searches/validate.js';
-import type { ServerContext } from '../context.js';
+import type { QueryContext } from '../context.js';
 import { ApiError } from '../errors.js';
+import { jsonBody } from '../json-body.js';
 
 /** A saved search is a few hundred bytes; anything near this is not one. */
 const BODY_LIMIT = 64 * 1024;
 
 /** `/api/v1/saved-searches`: list, create, read and delete saved searches (docs/api.md). */
-export function registerSavedSearchRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function registerSavedSearchRoutes(app: FastifyInstance, ctx: QueryContext): void {
   const store = ctx.savedSearches;
 
   app.get('/api/v1/saved-searches', async () => ({ searches: await store.list() }));
 
   app.post('/api/v1/saved-searches', { bodyLimit: BODY_LIMIT }, async (req, reply) => {
-    // The app parses every body as raw bytes (ingest decodes its own), so JSON is parsed here.
-    const raw = req.body instanceof Buffer ? req.body.toString('utf8') : '';
-    if (raw.trim() === '') throw new ApiError('empty_body', 'send a JSON object with "name" and "query"');
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch (err) {
-      const position = Number(/position (\d+)/.exec((err as Error).message)?.[1]);
-      throw new ApiError(
-        'invalid_body',
-        `the body is not JSON: ${(err as Error).message}`,
-        Number.isFinite(position) ? { position } : undefined,
-      );
-    }
+    const body = jsonBody(req, 'send a JSON object with "name" and "query"');
     try {
       const saved = await store.create(validateSavedSearch(body));
       return reply.code(201).header('location', `/api/v1/saved-searches/${saved.id}`).send(saved);

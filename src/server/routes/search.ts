@@ -2,12 +2,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseDurationMs } from '../../config.js';
 import { microsToIso } from '../../model/record.js';
 import { autoInterval } from '../../store/interval.js';
-import type { ServerContext } from '../context.js';
+import type { QueryContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { cursorParam, encodeCursor, intParam, type RawParams, rangeParams, str } from '../params.js';
 
 /** The read API: search, histogram, fields and context (docs/api.md). */
-export function registerSearchRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function registerSearchRoutes(app: FastifyInstance, ctx: QueryContext): void {
   const timed = <T>(endpoint: string, fn: (params: RawParams, req: FastifyRequest) => Promise<T>) => {
     return async (req: FastifyRequest) => {
       const start = performance.now();
@@ -54,7 +54,9 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: ServerContext): 
         }
         if (interval < 1000) throw new ApiError('invalid_parameter', '"interval" must be at least 1s');
       }
-      const buckets = await ctx.store.histogram({ ...range, from, to, intervalMicros: interval });
+      const h = { ...range, from, to, intervalMicros: interval };
+      const histogram = () => ctx.store.histogram(h);
+      const buckets = ctx.cache ? await ctx.cache.get('histogram', h, h, histogram) : await histogram();
       return {
         from: microsToIso(from),
         to: microsToIso(to),
@@ -68,11 +70,9 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: ServerContext): 
     '/api/v1/fields',
     timed('fields', async (params) => {
       const sample = intParam(params, 'sample', 500, 1, 10_000);
-      const fields = await ctx.store.fields({
-        ...rangeParams(params),
-        sample,
-        top: intParam(params, 'top', 5, 1, 100),
-      });
+      const f = { ...rangeParams(params), sample, top: intParam(params, 'top', 5, 1, 100) };
+      const summary = () => ctx.store.fields(f);
+      const fields = ctx.cache ? await ctx.cache.get('fields', f, f, summary) : await summary();
       return { fields, sample };
     }),
   );

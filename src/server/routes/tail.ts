@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ServerContext } from '../context.js';
+import type { QueryContext } from '../context.js';
 import { queryParam, type RawParams } from '../params.js';
 
 const KEEPALIVE_MS = 15_000;
@@ -8,13 +8,12 @@ const KEEPALIVE_MS = 15_000;
  * `GET /api/v1/tail?q=`: Server-Sent Events, one `record` event per new matching record,
  * `id:` set to the record id so a reconnecting client resumes with Last-Event-ID.
  */
-export function registerTailRoute(app: FastifyInstance, ctx: ServerContext): void {
+export function registerTailRoute(app: FastifyInstance, ctx: QueryContext): void {
   app.get('/api/v1/tail', async (req, reply) => {
     const query = queryParam(req.query as RawParams); // a syntax error is a 400 before the stream opens
     const resume = req.headers['last-event-id'];
     // New subscribers see what is acknowledged from now on; a reconnecting one resumes.
-    const lastId =
-      typeof resume === 'string' && /^\d{1,20}$/.test(resume) ? resume : ctx.ids.last().toString();
+    const resumeAfter = typeof resume === 'string' && /^\d{1,20}$/.test(resume) ? resume : undefined;
     reply.hijack();
     const out = reply.raw;
     out.writeHead(200, {
@@ -24,15 +23,15 @@ export function registerTailRoute(app: FastifyInstance, ctx: ServerContext): voi
       'x-accel-buffering': 'no',
     });
     out.write(': connected\n\n');
-    const unsubscribe = ctx.tail.subscribe({
+    const unsubscribe = ctx.tail.subscribe(
       query,
-      lastId,
-      send(records) {
+      (records) => {
         let chunk = '';
         for (const r of records) chunk += `id: ${r.id}\nevent: record\ndata: ${JSON.stringify(r)}\n\n`;
         out.write(chunk);
       },
-    });
+      resumeAfter,
+    );
     const keepalive = setInterval(() => out.write(': keepalive\n\n'), KEEPALIVE_MS);
     req.raw.on('close', () => {
       clearInterval(keepalive);
