@@ -30,6 +30,27 @@ export interface ServerConfig {
     /** Longest syslog/GELF message over TCP or reassembled from UDP chunks. */
     maxMessageBytes: number;
   };
+  /** Cluster mode (docs/cluster.md); absent = embedded mode. */
+  cluster?: ClusterConfig;
+}
+
+export const ROLES = ['ingest', 'worker', 'query'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface ClusterConfig {
+  /** What this node does; `all` is every role in one process. */
+  roles: Role[];
+  /** PostgreSQL connection URL (`postgres://…`). */
+  storeUrl: string;
+  /** RabbitMQ connection URL (`amqp://…`). */
+  bufferUrl: string;
+  /** Redis connection URL (`redis://…`). */
+  cacheUrl: string;
+  /**
+   * Names the cluster's shared objects: the queue `<name>.ingest` and the Redis keys `<name>:…`.
+   * Nodes of one cluster share it; two clusters on one broker and Redis use two names.
+   */
+  name: string;
 }
 
 /**
@@ -50,6 +71,10 @@ export interface ServeFlags {
   logLevel?: string;
   syslogPort?: string | number;
   gelfPort?: string | number;
+  role?: string;
+  store?: string;
+  buffer?: string;
+  cache?: string;
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)$/;
@@ -88,6 +113,7 @@ export function loadConfig(flags: ServeFlags = {}, env: NodeJS.ProcessEnv = proc
     logLevel: (flags.logLevel ?? env.SAWMILL_LOG_LEVEL ?? 'info') as ServerConfig['logLevel'],
     syslog: socketPort('syslog', flags.syslogPort ?? env.SAWMILL_SYSLOG_PORT, 5140, port),
     gelf: socketPort('GELF', flags.gelfPort ?? env.SAWMILL_GELF_PORT, 12201, port),
+    cluster: clusterConfig(flags, env),
     socketLimits: {
       maxConnections: positiveInt('SAWMILL_SOCKET_MAX_CONNECTIONS', env.SAWMILL_SOCKET_MAX_CONNECTIONS, 1000),
       maxMessageBytes: positiveInt(
@@ -124,4 +150,43 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   if (!Number.isInteger(n) || n < 1)
     throw new Error(`invalid ${name} ${JSON.stringify(value)} (a positive integer)`);
   return n;
+}
+
+/**
+ * Cluster mode when a role other than `all` is named or any of the three services is: then all
+ * three are required (every role talks to the broker, PostgreSQL and Redis), so a half-configured
+ * node fails at start instead of running a silent embedded store beside the cluster.
+ */
+function clusterConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): ClusterConfig | undefined {
+  const roleText = (flags.role ?? env.SAWMILL_ROLE ?? '').trim().toLowerCase();
+  const storeUrl = flags.store ?? env.SAWMILL_STORE ?? '';
+  const bufferUrl = flags.buffer ?? env.SAWMILL_BUFFER ?? '';
+  const cacheUrl = flags.cache ?? env.SAWMILL_CACHE ?? '';
+  const roles = parseRoles(roleText);
+  if ((roleText === '' || roleText === 'all') && !storeUrl && !bufferUrl && !cacheUrl) return undefined;
+  const missing = [
+    !/^postgres(ql)?:\/\//.test(storeUrl) && 'SAWMILL_STORE / --store (postgres://…)',
+    !/^amqps?:\/\//.test(bufferUrl) && 'SAWMILL_BUFFER / --buffer (amqp://…)',
+    !/^rediss?:\/\//.test(cacheUrl) && 'SAWMILL_CACHE / --cache (redis://…)',
+  ].filter((m): m is string => m !== false);
+  if (missing.length > 0) {
+    throw new Error(
+      `cluster mode (role ${roles.join(',')}) needs ${missing.join(', ')}; see docs/cluster.md`,
+    );
+  }
+  const name = env.SAWMILL_CLUSTER_NAME ?? 'sawmill';
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name))
+    throw new Error(`invalid SAWMILL_CLUSTER_NAME ${JSON.stringify(name)} (letters, digits, _ . -)`);
+  return { roles, storeUrl, bufferUrl, cacheUrl, name };
+}
+
+/** `ingest`, `worker`, `query`, `all` (the default), or a comma list such as `ingest,query`. */
+export function parseRoles(text: string): Role[] {
+  if (text === '' || text === 'all') return [...ROLES];
+  const roles = text.split(',').map((r) => r.trim());
+  for (const r of roles) {
+    if (!(ROLES as readonly string[]).includes(r))
+      throw new Error(`invalid role ${JSON.stringify(r)} (ingest, worker, query, all, or a comma list)`);
+  }
+  return ROLES.filter((r) => roles.includes(r));
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import { changeDeadLetters, listDeadLetters } from './commands/dead-letters.js';
 import { ingest } from './commands/ingest.js';
 import { search } from './commands/search.js';
 import { serve } from './commands/serve.js';
@@ -31,6 +32,10 @@ program
   .option('--log-level <level>', 'debug | info | warn | error | silent (env SAWMILL_LOG_LEVEL)')
   .option('--syslog-port <port>', 'syslog TCP+UDP port, 0 = off (env SAWMILL_SYSLOG_PORT, default 5140)')
   .option('--gelf-port <port>', 'GELF TCP+UDP port, 0 = off (env SAWMILL_GELF_PORT, default 12201)')
+  .option('--role <roles>', 'cluster role: ingest | worker | query | all, or a comma list (env SAWMILL_ROLE)')
+  .option('--store <url>', 'cluster store, postgres://… (env SAWMILL_STORE)')
+  .option('--buffer <url>', 'cluster buffer, amqp://… (env SAWMILL_BUFFER)')
+  .option('--cache <url>', 'cluster cache and tail fan-out, redis://… (env SAWMILL_CACHE)')
   .action((flags) => serve(flags));
 
 program
@@ -66,6 +71,26 @@ program
   .action(async (file: string, flags) => {
     process.exitCode = await ingest(client(), file, { ...flags, color: color() });
   });
+
+const deadLetters = program
+  .command('dead-letters')
+  .description('batches a cluster worker could not load (list, replay, drop)');
+deadLetters
+  .command('list')
+  .description('list dead letters with the reason each failed')
+  .option('--limit <n>', 'how many to list', '100')
+  .addOption(new Option('--output <format>', 'table or json').choices(['table', 'json']))
+  .action((flags) => listDeadLetters(client(), flags));
+deadLetters
+  .command('replay')
+  .description('send dead letters back to the ingest queue (all when no key is named)')
+  .argument('[keys...]', 'dead-letter keys, as listed')
+  .action((keys: string[]) => changeDeadLetters(client(), 'replay', keys));
+deadLetters
+  .command('drop')
+  .description('delete dead letters for good')
+  .argument('<keys...>', 'dead-letter keys, as listed')
+  .action((keys: string[]) => changeDeadLetters(client(), 'drop', keys));
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof CliError) {
