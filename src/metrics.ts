@@ -45,6 +45,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly cacheLookups = new Counter({
+    name: 'sawmill_query_cache_lookups_total',
+    help: 'Histogram and field queries by cache result (hit, miss, or skip: range not closed or cache unavailable).',
+    labelNames: ['endpoint', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly deadLettered = new Counter({
+    name: 'sawmill_dead_lettered_batches_total',
+    help: 'Broker messages a worker moved to the dead-letter queue after its retries (cluster mode).',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'sawmill_' });
   }
