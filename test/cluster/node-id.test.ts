@@ -1,30 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeIdLease } from '../../src/cluster/node-id.js';
 import { NODE_SLOTS } from '../../src/model/id.js';
+import { connectRedis } from '../helpers/services.js';
 
-const CI = process.env.CI === 'true';
 const prefix = `sawmill-test-${randomBytes(4).toString('hex')}`;
 let redis: Redis | null = null;
 
 beforeAll(async () => {
-  const r = new Redis('redis://127.0.0.1:6379', {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    retryStrategy: () => null,
-  });
-  try {
-    await r.connect();
-    redis = r;
-  } catch (err) {
-    r.disconnect();
-    if (CI)
-      throw new Error(`CI=true and Redis is not reachable at 127.0.0.1:6379: ${(err as Error).message}`);
-    console.warn(
-      '\n\n  !!! Redis not reachable at 127.0.0.1:6379: the node-id lease tests are SKIPPED !!!\n\n',
-    );
-  }
+  redis = await connectRedis('the node-id lease tests');
 });
 
 afterAll(async () => {
