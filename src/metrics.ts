@@ -51,12 +51,6 @@ export class Metrics {
     labelNames: ['endpoint', 'result'] as const,
     registers: [this.registry],
   });
-  readonly deadLettered = new Counter({
-    name: 'sawmill_dead_lettered_batches_total',
-    help: 'Broker messages a worker moved to the dead-letter queue after its retries (cluster mode).',
-    registers: [this.registry],
-  });
-
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'sawmill_' });
   }
