@@ -1,0 +1,260 @@
+import { randomBytes } from 'node:crypto';
+import type { LoadBatch, PartBounds } from '../../store/store.js';
+import { type IngestBuffer, OverloadedError } from '../buffer.js';
+import { Consumer } from './consumer.js';
+import { encodeBody, publishOptions } from './message.js';
+import { BrokerRefused, redactUrl, Session, SessionLost, sleep, Unroutable } from './session.js';
+import { DEFAULT_MAX_QUEUE_BYTES, DEFAULT_QUEUE, declareTopology } from './topology.js';
+import { isTransientError } from './transient.js';
+
+export interface RabbitMqBufferOptions {
+  /** amqp://user:pass@host:port/vhost */
+  url: string;
+  /** Main queue; the dead-letter queue is `<queue>.dead`. Default `sawmill.ingest`. */
+  queue?: string;
+  /** Broker-side limit of each queue (`x-max-length-bytes`); beyond it publishes get 429. Default 4 GiB. */
+  maxQueueBytes?: number;
+  /** Worker: messages the broker may hand over before they are acked (memory ≈ prefetch × message size). Default 200. */
+  prefetch?: number;
+  /** Worker: failures of a message, delivered on its own, before it is dead-lettered. Default 5. */
+  maxAttempts?: number;
+  /** Worker: most records in one store load (a message larger than this is loaded alone). Default 20,000. */
+  maxBatchRecords?: number;
+  /** Ingest: most message bytes published and not yet confirmed; beyond it appends get 429. Default 64 MiB. */
+  maxUnconfirmedBytes?: number;
+  /** Worker: how long to wait for more messages once one is there. Default 5 ms. */
+  lingerMs?: number;
+  /** A publish not confirmed this long kills the connection (its appends reject with 503). Default 30 s. */
+  confirmTimeoutMs?: number;
+  /** How long `open` keeps trying to reach the broker. Default 10 s. */
+  openTimeoutMs?: number;
+  /** AMQP heartbeat: a silent broker is noticed after two missed beats. Default 10 s. */
+  heartbeatSeconds?: number;
+  /** First retry delay of a failed delivery (doubles up to retryMaxMs). Defaults 200 ms, 10 s. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Which delivery failures mean "store unavailable" (retried forever, not counted). Default: transient.ts. */
+  isTransient?: (err: unknown) => boolean;
+  onError: (err: unknown) => void;
+}
+
+/**
+ * Cluster mode's IngestBuffer on RabbitMQ. Ingest nodes call `append` (publish + confirm), worker
+ * nodes call `startDelivery` (consume → store.load → ack); both construct this class.
+ *
+ * `append` resolves only when the broker confirmed the message, which for a persistent message on
+ * a quorum queue means it is written (fsync'd) by the queue: that is what a 2xx reply promises.
+ * It never waits in memory for a broker that is not there: while disconnected it fails at once
+ * with 503, the connection is re-established in the background with backoff.
+ */
+export class RabbitMqBuffer implements IngestBuffer {
+  readonly queue: string;
+  private readonly token = randomBytes(8).toString('hex');
+  private seq = 0;
+  private session: Session | null = null;
+  private closing = false;
+  private readonly stop = new AbortController();
+  private loopDone: Promise<void> | null = null;
+  private firstSession: { resolve: () => void; promise: Promise<void> };
+  private lastError: unknown = null;
+  private unconfirmedBytes = 0;
+  /** In-flight appends, oldest first (Map keeps insertion order): for the confirm timeout and close. */
+  private readonly inflight = new Map<string, { at: number; session: Session; done: Promise<unknown> }>();
+  private timer: NodeJS.Timeout | null = null;
+  private consumer: Consumer | null = null;
+  private readonly o: Required<Omit<RabbitMqBufferOptions, 'url' | 'onError'>>;
+
+  constructor(private readonly opts: RabbitMqBufferOptions) {
+    this.queue = opts.queue ?? DEFAULT_QUEUE;
+    this.o = {
+      queue: this.queue,
+      maxQueueBytes: opts.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES,
+      prefetch: opts.prefetch ?? 200,
+      maxAttempts: opts.maxAttempts ?? 5,
+      maxBatchRecords: opts.maxBatchRecords ?? 20_000,
+      maxUnconfirmedBytes: opts.maxUnconfirmedBytes ?? 64 * 1024 * 1024,
+      lingerMs: opts.lingerMs ?? 5,
+      confirmTimeoutMs: opts.confirmTimeoutMs ?? 30_000,
+      openTimeoutMs: opts.openTimeoutMs ?? 10_000,
+      heartbeatSeconds: opts.heartbeatSeconds ?? 10,
+      retryBaseMs: opts.retryBaseMs ?? 200,
+      retryMaxMs: opts.retryMaxMs ?? 10_000,
+      isTransient: opts.isTransient ?? isTransientError,
+    };
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => {
+      resolve = r;
+    });
+    this.firstSession = { resolve, promise };
+  }
+
+  /** Connect and declare the topology; rejects if the broker cannot be reached within openTimeoutMs. */
+  async open(): Promise<void> {
+    if (this.loopDone) throw new Error('already open');
+    this.loopDone = this.connectLoop();
+    const timedOut = Symbol('timeout');
+    const r = await Promise.race([
+      this.firstSession.promise,
+      sleep(this.o.openTimeoutMs).then(() => timedOut),
+    ]);
+    if (r === timedOut) {
+      await this.close();
+      const why = this.lastError instanceof Error ? this.lastError.message : String(this.lastError);
+      throw new Error(`cannot reach RabbitMQ at ${redactUrl(this.opts.url)}: ${why}`);
+    }
+    this.timer = setInterval(() => this.checkConfirmTimeout(), 1000);
+    this.timer.unref();
+  }
+
+  /** Whether a broker connection is up right now (for /readyz). */
+  get connected(): boolean {
+    return this.session !== null && !this.session.dead;
+  }
+
+  append(lines: string[], bounds: PartBounds): Promise<void> {
+    if (this.closing) return Promise.reject(new OverloadedError('server is shutting down', 503, 1));
+    const s = this.session;
+    if (!s || s.dead)
+      return Promise.reject(new OverloadedError('the durable buffer (RabbitMQ) is not reachable', 503, 2));
+    if (s.blocked)
+      return Promise.reject(
+        new OverloadedError(`RabbitMQ is refusing publishes (resource alarm: ${s.blocked})`, 503, 5),
+      );
+    const body = encodeBody(lines);
+    // Bounded memory: the bytes amqplib buffers and the broker has not yet confirmed.
+    if (this.unconfirmedBytes + body.length > this.o.maxUnconfirmedBytes)
+      return Promise.reject(new OverloadedError('too many bytes waiting for RabbitMQ to confirm', 429, 1));
+    const key = `mq-${this.token}-${(this.seq++).toString(36)}`;
+    this.unconfirmedBytes += body.length;
+    const done = s.publishConfirmed(this.queue, body, publishOptions(key, lines.length, bounds)).then(
+      () => {
+        this.settled(key, body.length);
+      },
+      (err: unknown) => {
+        this.settled(key, body.length);
+        throw this.refusal(err, s);
+      },
+    );
+    this.inflight.set(key, { at: performance.now(), session: s, done: done.catch(() => {}) });
+    return done;
+  }
+
+  /**
+   * Ingest node: bytes published and not yet confirmed. Worker node: bytes of messages received
+   * from the broker and not yet acked (loading, or waiting to be loaded). The queue's own backlog
+   * lives in the broker and is not counted here (every node would count it again).
+   */
+  depthBytes(): number {
+    return this.unconfirmedBytes + (this.consumer?.heldBytes ?? 0);
+  }
+
+  startDelivery(deliver: (batch: LoadBatch) => Promise<void>): void {
+    if (this.consumer) throw new Error('delivery already started');
+    this.consumer = new Consumer(
+      {
+        queue: this.queue,
+        prefetch: this.o.prefetch,
+        maxAttempts: this.o.maxAttempts,
+        maxBatchRecords: this.o.maxBatchRecords,
+        lingerMs: this.o.lingerMs,
+        retryBaseMs: this.o.retryBaseMs,
+        retryMaxMs: this.o.retryMaxMs,
+        isTransient: this.o.isTransient,
+        onError: this.opts.onError,
+      },
+      deliver,
+    );
+    if (this.session && !this.session.dead) this.attachConsumer(this.session);
+  }
+
+  /**
+   * Stop consuming (the delivery in flight finishes and is acked), wait for outstanding confirms
+   * (at most confirmTimeoutMs), then close the connection.
+   */
+  async close(): Promise<void> {
+    if (this.closing) {
+      await this.loopDone;
+      return;
+    }
+    this.closing = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.consumer?.stop();
+    const pending = [...this.inflight.values()].map((p) => p.done);
+    if (pending.length > 0) await Promise.race([Promise.all(pending), sleep(this.o.confirmTimeoutMs)]);
+    this.stop.abort();
+    await this.session?.close();
+    await this.loopDone;
+  }
+
+  private settled(key: string, bytes: number): void {
+    this.unconfirmedBytes -= bytes;
+    this.inflight.delete(key);
+  }
+
+  private refusal(err: unknown, s: Session): unknown {
+    if (err instanceof BrokerRefused) return new OverloadedError(err.message, 429, 5);
+    if (err instanceof Unroutable) {
+      // The queue is gone: a new session declares it again.
+      s.kill(err);
+      return new OverloadedError(err.message, 503, 2);
+    }
+    if (err instanceof SessionLost) return new OverloadedError(err.message, 503, 2);
+    this.opts.onError(err);
+    return new OverloadedError(`publishing to RabbitMQ failed: ${(err as Error)?.message ?? err}`, 503, 2);
+  }
+
+  private checkConfirmTimeout(): void {
+    const oldest = this.inflight.values().next();
+    if (oldest.done) return;
+    const { at, session } = oldest.value;
+    if (!session.dead && performance.now() - at > this.o.confirmTimeoutMs)
+      session.kill(new Error(`RabbitMQ did not confirm a publish within ${this.o.confirmTimeoutMs} ms`));
+  }
+
+  private attachConsumer(s: Session): void {
+    this.consumer?.attach(s).catch((err: unknown) => {
+      this.opts.onError(err);
+      s.kill(err instanceof Error ? err : new Error(String(err)));
+    });
+  }
+
+  /** Keep one session up: connect, declare, serve until it dies, back off, again. */
+  private async connectLoop(): Promise<void> {
+    let delay = 100;
+    while (!this.closing) {
+      let s: Session | null = null;
+      try {
+        s = await Session.open({
+          url: this.opts.url,
+          heartbeatSeconds: this.o.heartbeatSeconds,
+          connectTimeoutMs: 5000,
+        });
+        await declareTopology(s.conn, this.queue, this.o.maxQueueBytes, this.opts.onError);
+      } catch (err) {
+        this.lastError = err;
+        this.opts.onError(err);
+        s?.kill(err instanceof Error ? err : new Error(String(err)));
+        s = null;
+      }
+      if (s) {
+        if (this.closing) {
+          await s.close();
+          return;
+        }
+        this.session = s;
+        delay = 100;
+        if (this.consumer) this.attachConsumer(s);
+        this.firstSession.resolve();
+        const cause = await s.died;
+        if (!this.closing) {
+          this.lastError = cause;
+          this.opts.onError(new Error(`lost the RabbitMQ connection: ${cause.message}`, { cause }));
+        }
+      }
+      if (this.closing) return;
+      // Full jitter around the delay, so many nodes do not reconnect in lockstep.
+      await sleep(delay * (0.5 + Math.random()), this.stop.signal);
+      delay = Math.min(delay * 2, 5000);
+    }
+  }
+}
