@@ -118,32 +118,34 @@ function spreadCandidates(): unknown[] {
   }));
 }
 
+/**
+ * Loads test-fixture.ts's rows through the real normaliser and `load()` (two loads), with ids
+ * 1… as the fixture has them (`id:1` is the reference record). Returns fixture name by id.
+ */
+export async function loadFixture(store: Store): Promise<Map<string, string>> {
+  const candidates = FIXTURE_ROWS.map((r) => ({
+    timestamp: r.ts,
+    level: r.level,
+    message: r.message,
+    resourceId: r.resourceId,
+    traceId: r.traceId,
+    spanId: r.spanId,
+    commit: r.commit,
+    ...r.attrs,
+  }));
+  const { lines } = storedLines(candidates, 1n);
+  await store.load({ parts: [{ key: 'fixture-1', lines: lines.slice(0, 8) }] });
+  await store.load({ parts: [{ key: 'fixture-2', lines: lines.slice(8) }] });
+  return new Map(FIXTURE_ROWS.map((r, i) => [String(i + 1), r.name]));
+}
+
 export function storeConformance(name: string, factory: StoreFactory, ready: () => boolean): void {
   describe(`${name}: query language (docs/query-language.md on the fixture rows)`, () => {
     const s = withStore(factory, ready);
-    const byId = new Map<string, string>();
-    let loaded = false;
+    let byId: Map<string, string> | null = null;
     const store = async () => {
       const st = await s.get();
-      if (st && !loaded) {
-        const candidates = FIXTURE_ROWS.map((r) => ({
-          timestamp: r.ts,
-          level: r.level,
-          message: r.message,
-          resourceId: r.resourceId,
-          traceId: r.traceId,
-          spanId: r.spanId,
-          commit: r.commit,
-          ...r.attrs,
-        }));
-        // Ids 1… as in test-fixture.ts (`id:1` is the reference record).
-        const { lines } = storedLines(candidates, 1n);
-        for (const [i, r] of FIXTURE_ROWS.entries()) byId.set(String(i + 1), r.name);
-        // Two parts in two loads, so the fixture spans several loads and days.
-        await st.load({ parts: [{ key: 'fixture-1', lines: lines.slice(0, 8) }] });
-        await st.load({ parts: [{ key: 'fixture-2', lines: lines.slice(8) }] });
-        loaded = true;
-      }
+      if (st && !byId) byId = await loadFixture(st);
       return st;
     };
     afterAll(() => s.cleanup());
@@ -152,7 +154,7 @@ export function storeConformance(name: string, factory: StoreFactory, ready: () 
       const st = await store();
       if (!st) return t.skip();
       const res = await st.search({ query: q(query), limit: 100 });
-      const names = res.hits.map((h) => byId.get(h.id)!).sort();
+      const names = res.hits.map((h) => byId!.get(h.id)!).sort();
       expect(names).toEqual(DOCS_EXPECTED[query]);
       expect(res.total).toBe(names.length);
       expect(await st.count({ query: q(query) })).toBe(names.length);
@@ -206,7 +208,7 @@ export function storeConformance(name: string, factory: StoreFactory, ready: () 
       const st = await store();
       if (!st) return t.skip();
       const res = await st.search({ query: q(query), limit: 100 });
-      expect(res.hits.map((h) => byId.get(h.id)!).sort()).toEqual(expected);
+      expect(res.hits.map((h) => byId!.get(h.id)!).sort()).toEqual(expected);
     });
   });
 
