@@ -5,7 +5,7 @@ import { registerGelfRoutes } from '../protocols/gelf/routes.js';
 import { registerLokiRoutes } from '../protocols/loki/routes.js';
 import { registerOtlpRoutes } from '../protocols/otlp/routes.js';
 import { QuerySyntaxError } from '../query/parse.js';
-import { QueryTimeoutError } from '../store/duckdb/pool.js';
+import { QueryTimeoutError } from '../store/errors.js';
 import type { AppParts } from './context.js';
 import { ApiError } from './errors.js';
 import { registerDeadLetterRoutes } from './routes/dead-letters.js';

@@ -2,7 +2,7 @@ import type { FastifyError } from 'fastify';
 import { OverloadedError } from '../../buffer/buffer.js';
 import { QuerySyntaxError } from '../../query/parse.js';
 import { ApiError } from '../../server/errors.js';
-import { QueryTimeoutError } from '../../store/duckdb/pool.js';
+import { QueryTimeoutError } from '../../store/errors.js';
 
 /**
  * Elasticsearch-shaped errors. ES clients and shippers read `error.type`, `error.reason` and

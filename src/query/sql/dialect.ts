@@ -37,7 +37,12 @@ export interface SqlDialect {
   containsIgnoringCase(expr: string, textParam: string): string;
   /** Whole-value LIKE, backslash escaping `%`, `_` and itself. */
   like(expr: string, patternParam: string, ignoreCase: boolean): string;
-  /** Unanchored regex match with the store's linear-time engine (RE2 syntax as checked by the parser). */
+  /**
+   * A user's regex (RE2 syntax, as checked by the parser) rewritten for the store's engine before
+   * it is bound; absent when the engine takes RE2 syntax as it is.
+   */
+  regexPattern?(pattern: string): string;
+  /** Unanchored regex match with the store's engine (RE2 syntax as checked by the parser). */
   regexMatch(expr: string, patternParam: string, ignoreCase: boolean): string;
   /** The body of a regex bracket expression matching one word character (letters, marks, digits, `_`). */
   readonly regexWordChars: string;

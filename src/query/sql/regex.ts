@@ -12,6 +12,6 @@ type RegexNode = Extract<QueryNode, { kind: 'regex' }>;
  */
 export function compileRegex(node: RegexNode, ctx: CompileContext): string {
   const target = resolveField(node.field ?? 'message');
-  const pattern = ctx.param(node.pattern);
+  const pattern = ctx.param(ctx.dialect.regexPattern?.(node.pattern) ?? node.pattern);
   return onText(ctx, target, (text) => ctx.dialect.regexMatch(text, pattern, node.caseInsensitive));
 }

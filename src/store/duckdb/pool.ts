@@ -1,12 +1,6 @@
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 
-/** A query ran past its time budget and was interrupted. */
-export class QueryTimeoutError extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`query took longer than ${timeoutMs} ms and was stopped; narrow the time range or the query`);
-    this.name = 'QueryTimeoutError';
-  }
-}
+import { QueryTimeoutError } from '../errors.js';
 
 /**
  * Reader connections for concurrent queries (DuckDB runs each on its own worker threads and MVCC

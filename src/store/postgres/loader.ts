@@ -1,0 +1,132 @@
+import { readFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { StoredRecord } from '../../model/record.js';
+import type { LoadBatch, LoadPart, LoadResult } from '../store.js';
+import type { PartitionCache } from './partitions.js';
+import { insertRollupSql, MINUTE } from './rollup.js';
+import { LOADED, LOGS } from './schema.js';
+
+/** A part turned into COPY text, with what the load needs to know about its rows. */
+interface PreparedPart {
+  key: string;
+  copy: string;
+  rows: number;
+  /** Timestamps (µs), one per distinct minute: which partitions the part needs. */
+  minutes: Map<string, { minute: number; level: string; n: number }>;
+  maxTs: number;
+}
+
+export interface Loaded extends LoadResult {
+  maxTs: number;
+}
+
+/**
+ * Loads a batch in one transaction: the parts' keys go into `sawmill_loaded` first, with
+ * `ON CONFLICT DO NOTHING RETURNING key`, and only the parts whose key came back are copied. A
+ * concurrent load of the same key blocks on the key's unique index entry until the first
+ * commits, then inserts nothing: exactly once across redelivery and across workers.
+ */
+export async function loadBatch(
+  pool: pg.Pool,
+  partitions: PartitionCache,
+  batch: LoadBatch,
+): Promise<Loaded> {
+  const parts = await Promise.all(batch.parts.map(preparePart));
+  // Partitions first, outside the transaction (partitions.ts says why). Parts that turn out to
+  // have been applied already may create an empty day: harmless.
+  await partitions.ensure(
+    pool,
+    parts.flatMap((p) => [...p.minutes.values()].map((m) => m.minute)),
+  );
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    const keys = [...new Set(parts.map((p) => p.key))];
+    const { rows } = await c.query<{ key: string }>(
+      `INSERT INTO ${LOADED} (key) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING RETURNING key`,
+      [keys],
+    );
+    const fresh = new Set(rows.map((r) => r.key));
+    // A key listed twice in one batch is applied once.
+    const seen = new Set<string>();
+    const todo = parts.filter((p) => fresh.has(p.key) && !seen.has(p.key) && seen.add(p.key));
+    let inserted = 0;
+    let maxTs = Number.NEGATIVE_INFINITY;
+    if (todo.some((p) => p.rows > 0)) {
+      const stream = c.query(
+        copyFrom(`COPY ${LOGS} (id, ts, level, message, resource_id, trace_id, span_id, commit_id, attrs)
+                  FROM STDIN`),
+      );
+      await pipeline(
+        (function* () {
+          for (const p of todo) if (p.rows > 0) yield p.copy;
+        })(),
+        stream,
+      );
+      inserted = Number(stream.rowCount);
+      const counts = todo.flatMap((p) => [...p.minutes.values()]);
+      const sql = insertRollupSql(counts);
+      await c.query(sql.text, sql.values);
+      for (const p of todo) maxTs = Math.max(maxTs, p.maxTs);
+    }
+    await c.query('COMMIT');
+    return { inserted, appliedKeys: keys.filter((k) => fresh.has(k)), maxTs };
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => {});
+    // A partition this load counted on may have been dropped meanwhile (retention).
+    partitions.forget();
+    throw err;
+  } finally {
+    c.release();
+  }
+}
+
+async function preparePart(part: LoadPart): Promise<PreparedPart> {
+  const lines = part.lines ?? (part.file ? (await readFile(part.file, 'utf8')).split('\n') : []);
+  const minutes: PreparedPart['minutes'] = new Map();
+  let copy = '';
+  let rows = 0;
+  let maxTs = Number.NEGATIVE_INFINITY;
+  for (const line of lines) {
+    if (line === '') continue;
+    const r = JSON.parse(line) as StoredRecord;
+    if (r.promoted?.some((v) => v !== null && v !== undefined)) {
+      // The store hands out no attribute columns (attributeColumns() is empty), so no writer
+      // should promote; refusing beats storing a record without the values.
+      throw new Error(
+        `part ${part.key}: a record carries promoted attribute values this store has no columns for`,
+      );
+    }
+    const attrs = r.attrs && Object.keys(r.attrs).length > 0 ? JSON.stringify(r.attrs) : null;
+    copy += `${r.id}\t${microsIso(r.ts)}\t${field(r.level)}\t${field(r.message)}\t${field(r.resourceId)}\t${field(
+      r.traceId,
+    )}\t${field(r.spanId)}\t${field(r.commit)}\t${field(attrs)}\n`;
+    rows++;
+    if (r.ts > maxTs) maxTs = r.ts;
+    const minute = Math.floor(r.ts / MINUTE) * MINUTE;
+    const k = `${minute}\u0000${r.level}`;
+    const m = minutes.get(k);
+    if (m) m.n++;
+    else minutes.set(k, { minute, level: r.level, n: 1 });
+  }
+  return { key: part.key, copy, rows, minutes, maxTs };
+}
+
+const SPECIAL = /[\\\t\n\r]/;
+const SPECIAL_ALL = /[\\\t\n\r]/g;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** A value in COPY text format: `\N` for NULL; backslash, tab, newline and CR escaped. */
+function field(v: string | null | undefined): string {
+  if (v === null || v === undefined) return '\\N';
+  return SPECIAL.test(v) ? v.replace(SPECIAL_ALL, (c) => ESCAPES[c]!) : v;
+}
+
+/** µs since the epoch as RFC 3339 with all six fraction digits (Date has only three). */
+export function microsIso(micros: number): string {
+  const ms = Math.floor(micros / 1000);
+  const sub = micros - ms * 1000;
+  return `${new Date(ms).toISOString().slice(0, -1)}${String(sub).padStart(3, '0')}Z`;
+}

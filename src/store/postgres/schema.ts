@@ -1,0 +1,61 @@
+/**
+ * The PostgreSQL layout. `sawmill_logs` is range-partitioned by `ts`, one partition per UTC day
+ * (partitions.ts), so retention drops whole tables and a newest-first query walks the newest
+ * partition's index first and stops. Indexes are declared on the parent: every partition gets
+ * them when it is created. docs/postgres.md has the measurements behind each one.
+ *
+ * Citus: distribute `sawmill_logs` by `id` (hash). The primary key (ts, id) contains it, as
+ * Citus requires of every unique constraint; the other tables are small and would be reference
+ * tables (migrations, attribute columns) or distributed by their key (loaded keys, rollup).
+ */
+export const LOGS = 'sawmill_logs';
+export const LOADED = 'sawmill_loaded';
+export const MIGRATIONS = 'sawmill_migrations';
+export const ROLLUP = 'sawmill_minute_counts';
+
+/** What every read selects, in the order rows.ts reads it (times as µs text: exact, no float). */
+export const SELECT_RECORD = `id::text AS id, ((extract(epoch FROM ts) * 1000000)::bigint)::text AS ts,
+  level, message, resource_id, trace_id, span_id, commit_id, attrs`;
+
+/** One migration: statements run in one transaction, in order. Never edit one that shipped. */
+export interface Migration {
+  version: number;
+  name: string;
+  statements: string[];
+}
+
+export const MIGRATIONS_LIST: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'logs, loaded keys, minute rollup',
+    statements: [
+      // Trusted extension (PG 13+): needs CREATE on the database, not superuser.
+      'CREATE EXTENSION IF NOT EXISTS pg_trgm',
+      `CREATE TABLE ${LOGS} (
+        id bigint NOT NULL,
+        ts timestamptz NOT NULL,
+        level text NOT NULL,
+        message text NOT NULL,
+        resource_id text,
+        trace_id text,
+        span_id text,
+        commit_id text,
+        attrs jsonb,
+        PRIMARY KEY (ts, id)
+      ) PARTITION BY RANGE (ts)`,
+      // The primary key serves newest-N, cursors and context. The rest: tail and context look
+      // records up by id; resourceId with newest-first order; traceId exact lookups; message
+      // words, phrases, wildcards and regexes through trigrams (a superset of every match).
+      `CREATE INDEX ${LOGS}_id ON ${LOGS} (id)`,
+      `CREATE INDEX ${LOGS}_resource ON ${LOGS} (resource_id, ts)`,
+      `CREATE INDEX ${LOGS}_trace ON ${LOGS} (trace_id)`,
+      `CREATE INDEX ${LOGS}_message ON ${LOGS} USING gin (message gin_trgm_ops)`,
+      `CREATE TABLE ${LOADED} (key text PRIMARY KEY, loaded_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE INDEX ${LOADED}_at ON ${LOADED} (loaded_at)`,
+      // Appended to by every load (no update, so concurrent loaders never wait on each other),
+      // folded now and then (rollup.ts).
+      `CREATE TABLE ${ROLLUP} (minute timestamptz NOT NULL, level text NOT NULL, n bigint NOT NULL)`,
+      `CREATE INDEX ${ROLLUP}_minute ON ${ROLLUP} (minute)`,
+    ],
+  },
+];
