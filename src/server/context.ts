@@ -40,10 +40,15 @@ export interface TailSource {
 /** A batch that failed to load too often, as the dead-letter admin API shows it. */
 export interface DeadLetterSummary {
   key: string;
-  records: number;
+  /** Null when the message's headers do not say (a malformed message). */
+  records: number | null;
   attempts: number;
   reason: string;
-  [detail: string]: unknown;
+  firstFailureAt: string | null;
+  lastFailureAt: string | null;
+  bytes: number;
+  /** The start of its first line. */
+  preview: string;
 }
 
 /** Dead letters of the cluster's broker (buffer/rabbitmq/dead-letters.ts). */

@@ -1,11 +1,20 @@
 import { loadConfig, type ServeFlags } from '../../config.js';
 import { startServer } from '../../server/start.js';
 
-/** `sawmill serve`: run the server until SIGINT/SIGTERM, then shut down cleanly (spool drained). */
+/**
+ * `sawmill serve`: run the server until SIGINT/SIGTERM, then shut down cleanly (spool drained,
+ * or in cluster mode: in-flight publishes confirmed and the current load committed).
+ */
 export async function serve(flags: ServeFlags): Promise<void> {
   const config = loadConfig(flags);
-  const server = await startServer(config);
-  process.stderr.write(`sawmill listening on ${server.url} (data: ${config.dataDir})\n`);
+  // Loaded only in cluster mode: embedded mode never pulls in the PostgreSQL, AMQP and Redis clients.
+  const server = config.cluster
+    ? await (await import('../../cluster/start.js')).startClusterNode(config)
+    : await startServer(config);
+  const where = config.cluster
+    ? `role ${config.cluster.roles.join(',')}, cluster ${config.cluster.name}`
+    : `data: ${config.dataDir}`;
+  process.stderr.write(`sawmill listening on ${server.url} (${where})\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) process.exit(1); // a second signal: give up waiting
