@@ -114,7 +114,16 @@ describe('cluster mode (2 ingest, 2 workers, 1 query)', () => {
     await Promise.all(clients);
 
     expect(acked.length).toBeGreaterThan(20);
-    // Everything acknowledged becomes searchable on the query node once the workers catch up.
+
+    // Everything acknowledged becomes searchable on the query node once the workers catch up
+    // (counted first: a count is cheaper than an export).
+    await waitFor(
+      async () =>
+        (await get(query.url, '/api/v1/search', { q: 'message:cluster', limit: '1' })).body.total >=
+        acked.length * BATCH,
+      60_000,
+      250,
+    );
     const all = await waitFor(
       async () => {
         const rows = await exportAll(query.url, 'message:cluster');

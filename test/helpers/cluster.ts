@@ -104,7 +104,8 @@ export async function spawnNode(
   env: Record<string, string> = {},
   from: 'sources' | 'dist' = 'sources',
 ): Promise<ClusterNode> {
-  const entry = from === 'dist' ? [`${ROOT}/dist/src/cli/main.js`] : ['--import', 'tsx', `${ROOT}/src/cli/main.ts`];
+  const entry =
+    from === 'dist' ? [`${ROOT}/dist/src/cli/main.js`] : ['--import', 'tsx', `${ROOT}/src/cli/main.ts`];
   const child = spawn(
     process.execPath,
     [

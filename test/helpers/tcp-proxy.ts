@@ -19,13 +19,19 @@ export class TcpProxy {
   async start(): Promise<number> {
     const server = net.createServer((client) => {
       const upstream = net.connect(this.targetPort, this.targetHost);
+      // Either side going away closes the other at once, as a direct connection would: a
+      // half-open upstream would leave the service waiting for its own timeouts.
+      const both = () => {
+        client.destroy();
+        upstream.destroy();
+      };
       for (const s of [client, upstream]) {
         this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {
-          client.destroy();
-          upstream.destroy();
+        s.on('close', () => {
+          this.sockets.delete(s);
+          both();
         });
+        s.on('error', both);
       }
       client.pipe(upstream);
       upstream.pipe(client);
