@@ -56,7 +56,8 @@ async function waitTotal(base: string, n: number, timeoutMs: number): Promise<vo
     const res = await fetch(`${base}/api/v1/search?limit=1`).catch(() => null);
     const total = res?.ok ? ((await res.json()) as { total: number }).total : 0;
     if (total >= n) return;
-    if (Date.now() > deadline) throw new Error(`only ${total} of ${n} records searchable after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`only ${total} of ${n} records searchable after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -77,8 +78,9 @@ export async function clusterBench(opts: {
 }): Promise<{ markdown: string }> {
   const { records: n, batch, clients, log } = opts;
   const all = bodiesOf(n, batch);
-  const traceId = (JSON.parse(all[Math.floor(all.length / 2)]!.toString().split('\n')[0]!) as { traceId: string })
-    .traceId;
+  const traceId = (
+    JSON.parse(all[Math.floor(all.length / 2)]!.toString().split('\n')[0]!) as { traceId: string }
+  ).traceId;
   const rows: Row[] = [];
 
   const embedded = await startSawmill('sawmill-bench-embedded-');
@@ -89,7 +91,12 @@ export async function clusterBench(opts: {
     await waitTotal(base, n, 300_000);
     const loadedPerSecond = n / ((performance.now() - started) / 1000);
     log(`embedded: ${Math.round(ingest.perSecond)} records/s acknowledged`);
-    rows.push({ name: 'embedded (one process)', ingest, loadedPerSecond, timings: await timeShapes(base, traceId) });
+    rows.push({
+      name: 'embedded (one process)',
+      ingest,
+      loadedPerSecond,
+      timings: await timeShapes(base, traceId),
+    });
   } finally {
     await embedded.stop();
   }
@@ -135,7 +142,7 @@ function render(rows: Row[], n: number, batch: number, clients: number): string 
   return [
     `## Cluster mode beside embedded mode (${n.toLocaleString('en')} records, ${clients} clients × ${batch} records/request, every process on this machine)`,
     '',
-    'Ingest = acknowledged (embedded: fsync\'d; cluster: confirmed by RabbitMQ). Loaded = from the first request until the query node counts every record. Target (issue #5): ≥ 40,000 records/s acknowledged.',
+    "Ingest = acknowledged (embedded: fsync'd; cluster: confirmed by RabbitMQ). Loaded = from the first request until the query node counts every record. Target (issue #5): ≥ 40,000 records/s acknowledged.",
     '',
     `| topology | ingest records/s | ratio to embedded | loaded records/s | ${SHAPES.map((x) => `${x} p50 ms`).join(' | ')} |`,
     `|---|---|---|---|${SHAPES.map(() => '---').join('|')}|`,

@@ -33,17 +33,19 @@ export interface LoadResult {
 
 /**
  * `clients` keep-alive connections each POSTing the next body until none are left; 429/503
- * are retried after Retry-After (counted). The rate counts acknowledged records only.
+ * are retried after Retry-After (counted). The rate counts acknowledged records only. With
+ * several ports (cluster ingest nodes), client i posts to port i mod ports.length.
  */
 export async function postAll(
-  port: number,
+  ports: number | number[],
   path: string,
   all: Buffer[],
   records: number,
   clients: number,
 ): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
-  const post = (body: Buffer) =>
+  const targets = Array.isArray(ports) ? ports : [ports];
+  const post = (body: Buffer, port: number) =>
     new Promise<{ status: number; retryAfter: number }>((resolve, reject) => {
       const req = http.request(
         {
@@ -68,11 +70,12 @@ export async function postAll(
   let retries = 0;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: clients }, async () => {
+    Array.from({ length: clients }, async (_, client) => {
+      const port = targets[client % targets.length]!;
       while (next < all.length) {
         const body = all[next++]!;
         for (;;) {
-          const { status, retryAfter } = await post(body);
+          const { status, retryAfter } = await post(body, port);
           if (status === 200) break;
           if (status !== 429 && status !== 503) throw new Error(`ingest answered ${status}`);
           retries++;

@@ -4,6 +4,7 @@ import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { duckdbReadNdjson, ripgrepMs } from './baselines.js';
+import { clusterBench } from './cluster.js';
 import { freePort, ROOT, startSawmill } from './common.js';
 import { writeNdjson } from './generate.js';
 import { bodies, type LoadResult, postAll } from './load.js';
@@ -13,11 +14,13 @@ import { socketBench } from './sockets.js';
 import { benchUi, renderUiReport } from './ui.js';
 
 /**
- * `npm run bench [-- --size 1m|10m|N --clients 4 --batch 1000 --skip-baselines --keep --protocols --sockets --ui]`
+ * `npm run bench [-- --size 1m|10m|N --clients 4 --batch 1000 --skip-baselines --keep --protocols --sockets --ui --cluster]`
  *
  * `--ui` adds the web UI's first page + histogram timings and a headless page load (bench/ui.ts).
  * `--protocols` adds ingest per shipper protocol (bench/protocols.ts) as a ratio to /api/v1/logs.
  * `--sockets` adds syslog and GELF over TCP (bench/sockets.ts) as a ratio to /api/v1/logs.
+ * `--cluster` adds cluster mode (bench/cluster.ts) on this machine's PostgreSQL, RabbitMQ and
+ * Redis, beside embedded mode measured in the same run.
  *
  * Generates (or reuses) the data set, starts a real Sawmill server on a fresh data directory,
  * ingests over HTTP with several clients, waits until everything is searchable, times the query
@@ -163,6 +166,9 @@ async function main(): Promise<void> {
   const protocols = has('protocols')
     ? await protocolBench({ records: Math.min(size, 300_000), batch, clients, log })
     : null;
+  const cluster = has('cluster')
+    ? await clusterBench({ records: Math.min(size, 1_000_000), batch, clients, log })
+    : null;
   const sockets = has('sockets')
     ? await socketBench({ records: Math.min(size, 300_000), batch, clients, log })
     : null;
@@ -180,7 +186,8 @@ async function main(): Promise<void> {
       fileBytes,
     }) +
     uiReport +
-    (sockets ? `\n${sockets.markdown}` : '');
+    (sockets ? `\n${sockets.markdown}` : '') +
+    (cluster ? `\n${cluster.markdown}` : '');
   await mkdir(path.join(ROOT, 'bench/results'), { recursive: true });
   const out = path.join(ROOT, `bench/results/${new Date().toISOString().slice(0, 10)}-${size}.md`);
   await writeFile(out, protocols ? `${report}\n${protocols.markdown}` : report);
