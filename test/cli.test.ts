@@ -3,29 +3,13 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFERENCE_RECORD } from './fixtures/reference-record.js';
+import { runCli } from './helpers/cli.js';
 import { ROOT, searchWhenCount, startTestServer, type TestServer } from './helpers/server.js';
 
 /** The `sawmill` CLI as a user runs it: a separate process talking HTTP to a real server. */
 let s: TestServer;
 
-function cli(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, SAWMILL_URL: s.url, NO_COLOR: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
+const cli = (args: string[], stdin?: string) => runCli(s.url, args, stdin);
 
 const RECORDS = [
   REFERENCE_RECORD,

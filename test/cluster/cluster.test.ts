@@ -1,4 +1,6 @@
+import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import {
   type ClusterNode,
   type ClusterServices,
@@ -252,5 +254,45 @@ describe('cluster mode (2 ingest, 2 workers, 1 query)', () => {
     } finally {
       await lb.stop();
     }
+  }, 90_000);
+
+  it('keeps a batch no worker can load as a dead letter with its reason, visible and manageable from the API and the CLI', async (t) => {
+    if (!s) return t.skip();
+    // A message that is not Sawmill's (no key, no bounds, not NDJSON records) on the ingest queue.
+    const conn = await amqp.connect(s.bufferUrl);
+    const ch = await conn.createConfirmChannel();
+    await new Promise<void>((resolve, reject) =>
+      ch.sendToQueue(`${s!.name}.ingest`, Buffer.from('not a sawmill batch'), { persistent: true }, (err) =>
+        err ? reject(err) : resolve(),
+      ),
+    );
+    await conn.close();
+    const listed = await waitFor(
+      async () => {
+        const r = await get(query.url, '/api/v1/dead-letters');
+        return r.body.count === 1 ? r.body : null;
+      },
+      30_000,
+      200,
+    );
+    const dead = listed.deadLetters[0];
+    expect(dead.reason).toMatch(/./);
+    expect(dead.preview).toContain('not a sawmill batch');
+
+    const cliList = await runCli(query.url, ['dead-letters', 'list', '--output', 'json']);
+    expect(cliList.code).toBe(0);
+    expect(JSON.parse(cliList.stdout).deadLetters[0].key).toBe(dead.key);
+
+    // Replayed, it fails again the same way and is back (not lost, not looping).
+    const replay = await runCli(query.url, ['dead-letters', 'replay', dead.key]);
+    expect(replay.stdout).toContain('replayed 1 dead letter');
+    await waitFor(async () => (await get(query.url, '/api/v1/dead-letters')).body.count === 1, 30_000, 200);
+
+    const bad = await fetch(`${query.url}/api/v1/dead-letters/drop`, { method: 'POST', body: '{"keys": 5}' });
+    expect(bad.status).toBe(400);
+    const current = (await get(query.url, '/api/v1/dead-letters')).body.deadLetters[0].key;
+    const drop = await runCli(query.url, ['dead-letters', 'drop', current]);
+    expect(drop.stdout).toContain('dropped 1 dead letter');
+    expect((await get(query.url, '/api/v1/dead-letters')).body.count).toBe(0);
   }, 90_000);
 });
