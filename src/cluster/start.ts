@@ -93,6 +93,8 @@ export async function startClusterNode(config: ServerConfig): Promise<RunningNod
       ids = new IdGenerator(Date.now, node);
       ids.advancePast(lease.previousLastId);
       const pipeline = new IngestPipeline(buffer, ids, config.limits, metrics, config.retentionMicros);
+      pipeline.notAcceptingReason =
+        'this ingest node does not hold its id slot (Redis unreachable for too long); it resumes when it does';
       ingest = { config, metrics, buffer, pipeline, ids, store };
     }
 

@@ -31,6 +31,8 @@ export interface IngestOutcome {
 export class IngestPipeline {
   /** Off until the backlog from before a restart is loaded and the id generator is seeded. */
   accepting = false;
+  /** What a client refused while `accepting` is off is told (a cluster node says why it is off). */
+  notAcceptingReason = 'server is starting: replaying its spool';
 
   constructor(
     private readonly buffer: IngestBuffer,
@@ -44,7 +46,7 @@ export class IngestPipeline {
   ) {}
 
   async ingest(candidates: Candidate[], protocol: string): Promise<IngestOutcome> {
-    if (!this.accepting) throw new OverloadedError('server is starting: replaying its spool', 503, 1);
+    if (!this.accepting) throw new OverloadedError(this.notAcceptingReason, 503, 1);
     const nowMicros = Date.now() * 1000;
     const minMicros = this.retentionMicros > 0 ? nowMicros - this.retentionMicros : undefined;
     const ctx = { limits: this.limits, nowMicros, minMicros };
