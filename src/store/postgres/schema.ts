@@ -13,8 +13,11 @@ export const LOADED = 'sawmill_loaded';
 export const MIGRATIONS = 'sawmill_migrations';
 export const ROLLUP = 'sawmill_minute_counts';
 
-/** What every read selects, in the order rows.ts reads it (times as µs text: exact, no float). */
-export const SELECT_RECORD = `id::text AS id, ((extract(epoch FROM ts) * 1000000)::bigint)::text AS ts,
+/**
+ * What every read selects (times as µs text: exact, no float). The aliases must not be `id` or
+ * `ts`: ORDER BY resolves a name to an output column first, and would sort by the text.
+ */
+export const SELECT_RECORD = `id::text AS rid, ((extract(epoch FROM ts) * 1000000)::bigint)::text AS ts_us,
   level, message, resource_id, trace_id, span_id, commit_id, attrs`;
 
 /** One migration: statements run in one transaction, in order. Never edit one that shipped. */
