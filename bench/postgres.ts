@@ -87,8 +87,20 @@ const LADDER: Array<{ name: string; indexes: string[] }> = [
     indexes: ['(ts, id)', '(id)', '(resource_id, ts)', '(trace_id)'],
   },
   {
+    name: '+ btree span_id, commit_id',
+    indexes: ['(ts, id)', '(id)', '(resource_id, ts)', '(trace_id)', '(span_id)', '(commit_id)'],
+  },
+  {
     name: '+ GIN pg_trgm on message (= the store)',
-    indexes: ['(ts, id)', '(id)', '(resource_id, ts)', '(trace_id)', 'USING gin (message gin_trgm_ops)'],
+    indexes: [
+      '(ts, id)',
+      '(id)',
+      '(resource_id, ts)',
+      '(trace_id)',
+      '(span_id)',
+      '(commit_id)',
+      'USING gin (message gin_trgm_ops)',
+    ],
   },
 ];
 
@@ -192,6 +204,7 @@ async function main(): Promise<void> {
       ['`level:error`', search('level:error'), false],
       ['`level:error AND resourceId:server-0012`', search('level:error AND resourceId:server-0012'), false],
       ['`traceId:…` exact', search(`traceId:${trace}`), false],
+      ['field-less keyword value `server-0500`', search('server-0500'), false],
       [
         '1-hour window',
         search('*', {

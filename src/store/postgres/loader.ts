@@ -13,7 +13,7 @@ interface PreparedPart {
   key: string;
   copy: string;
   rows: number;
-  /** Timestamps (µs), one per distinct minute: which partitions the part needs. */
+  /** Row counts by minute (µs) and level: the rollup rows, and the days the part needs. */
   minutes: Map<string, { minute: number; level: string; n: number }>;
   maxTs: number;
 }

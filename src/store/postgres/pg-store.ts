@@ -43,8 +43,11 @@ type Query = <R extends pg.QueryResultRow = pg.QueryResultRow>(
   params?: unknown[],
 ) => Promise<R[]>;
 
-/** Compact the rollup and prune load keys after this many loads (per process). */
-const HOUSEKEEPING_EVERY_LOADS = 1000;
+/**
+ * Compact the rollup and prune load keys after this many loads (per process): at 2,000-record
+ * parts a 7-day rollup otherwise grows to twice its folded size (86k against 46k rows, measured).
+ */
+const HOUSEKEEPING_EVERY_LOADS = 100;
 /** SQLSTATE of a statement cancelled by statement_timeout. */
 const QUERY_CANCELED = '57014';
 const EXPORT_PAGE = 5000;

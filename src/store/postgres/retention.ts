@@ -36,10 +36,10 @@ export async function applyRetention(c: pg.ClientBase, cutoff: number): Promise<
       }
     }
     const boundary = Math.ceil(cutoff / MINUTE) * MINUTE;
-    await c.query(`DELETE FROM ${ROLLUP} WHERE minute < ${EPOCH_PLUS('$1')}`, [boundary]);
+    await c.query(`DELETE FROM ${ROLLUP} WHERE minute < $1::bigint`, [boundary]);
     await c.query(
       `INSERT INTO ${ROLLUP} (minute, level, n)
-       SELECT date_trunc('minute', ts), level, count(*) FROM ${LOGS}
+       SELECT (extract(epoch FROM date_trunc('minute', ts)) * 1000000)::bigint, level, count(*) FROM ${LOGS}
        WHERE ts >= ${EPOCH_PLUS('$1')} AND ts < ${EPOCH_PLUS('$2')} GROUP BY 1, 2`,
       [cutoff, boundary],
     );
