@@ -277,6 +277,39 @@ export function storeConformance(name: string, factory: StoreFactory, ready: () 
     });
   });
 
+  describe(`${name}: ids of different lengths`, () => {
+    const s = withStore(factory, ready);
+    afterAll(() => s.cleanup());
+
+    it('order numerically, not as text, in search, cursors, context and since', async (t) => {
+      const st = await s.get();
+      if (!st) return t.skip();
+      const same = { timestamp: '2024-04-01T00:00:00Z', message: 'tie' };
+      const { lines: a } = storedLines([same, same], 9n); // 9, 10
+      const { lines: b } = storedLines([same, same, { ...same, timestamp: '2024-04-01T00:00:01Z' }], 99n); // 99, 100, 101
+      await st.load({
+        parts: [
+          { key: 'a', lines: a },
+          { key: 'b', lines: b },
+        ],
+      });
+      const ids = async (cursor?: { ts: number; id: string }) => {
+        const page = await st.search({ query: all, limit: 2, cursor });
+        return { ids: page.hits.map((h) => h.id), next: page.next };
+      };
+      const first = await ids();
+      expect(first.ids).toEqual(['101', '100']);
+      const second = await ids(first.next!);
+      expect(second.ids).toEqual(['99', '10']);
+      expect((await ids(second.next!)).ids).toEqual(['9']);
+      expect((await st.since(all, '9', 10)).map((r) => r.id)).toEqual(['10', '99', '100', '101']);
+      const ctx = await st.context('99', 5, 5);
+      expect(ctx!.before.map((r) => r.id)).toEqual(['9', '10']);
+      expect(ctx!.after.map((r) => r.id)).toEqual(['100', '101']);
+      expect(await st.maxId()).toBe(101n);
+    });
+  });
+
   describe(`${name}: order, paging, totals, histogram, fields, context, since, export`, () => {
     const s = withStore(factory, ready);
     let records: StoredRecord[] = [];

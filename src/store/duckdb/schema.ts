@@ -77,8 +77,11 @@ export function migrateHexIdsSql(table: string): string[] {
   ];
 }
 
-/** What every read selects, in a shape that converts cheaply to an OutputRecord. */
-export const SELECT_RECORD = `id::VARCHAR AS id, epoch_us(ts) AS ts, level, message, resource_id,
+/**
+ * What every read selects, in a shape that converts cheaply to an OutputRecord. The id is `rid`:
+ * ORDER BY resolves a name to an output column first, and `id` would sort the text (10 < 9).
+ */
+export const SELECT_RECORD = `id::VARCHAR AS rid, epoch_us(ts) AS ts, level, message, resource_id,
   ${TRACE_TEXT} AS trace_id, ${SPAN_TEXT} AS span_id, commit_id, attrs::VARCHAR AS attrs,
   ${ATTR_COLUMNS.join(', ')}`;
 

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { StoredRecord } from '../../model/record.js';
 import type { LoadBatch, LoadPart, LoadResult } from '../store.js';
-import type { PartitionCache } from './partitions.js';
+import { daysAhead, type PartitionCache } from './partitions.js';
 import { insertRollupSql, MINUTE } from './rollup.js';
 import { LOADED, LOGS } from './schema.js';
 
@@ -13,7 +13,7 @@ interface PreparedPart {
   key: string;
   copy: string;
   rows: number;
-  /** Timestamps (µs), one per distinct minute: which partitions the part needs. */
+  /** Row counts by minute (µs) and level: the rollup rows, and the days the part needs. */
   minutes: Map<string, { minute: number; level: string; n: number }>;
   maxTs: number;
 }
@@ -36,10 +36,12 @@ export async function loadBatch(
   const parts = await Promise.all(batch.parts.map(preparePart));
   // Partitions first, outside the transaction (partitions.ts says why). Parts that turn out to
   // have been applied already may create an empty day: harmless.
-  await partitions.ensure(
-    pool,
-    parts.flatMap((p) => [...p.minutes.values()].map((m) => m.minute)),
-  );
+  // Today and the next days too (cached: free once they exist), so a node that runs for weeks
+  // keeps creating days ahead of the records that will need them.
+  await partitions.ensure(pool, [
+    ...daysAhead(Date.now() * 1000),
+    ...parts.flatMap((p) => [...p.minutes.values()].map((m) => m.minute)),
+  ]);
   const c = await pool.connect();
   try {
     await c.query('BEGIN');

@@ -43,10 +43,13 @@ export async function listPartitions(c: pg.ClientBase): Promise<Partition[]> {
 
 /**
  * Creates missing day partitions, each in a short transaction of its own, before (never inside)
- * a load's transaction: attaching a partition locks the parent table, and holding that lock for
- * a whole COPY would stall every query. The advisory lock serialises creators across nodes, so
- * two workers creating the same day never collide (IF NOT EXISTS alone still races in the
- * catalog); the second finds the table and does nothing.
+ * a load's transaction. A partition is made as a plain table and then attached: `CREATE TABLE …
+ * PARTITION OF` would take an ACCESS EXCLUSIVE lock on `sawmill_logs` (waiting for every running
+ * query, and making every new one wait behind it), ATTACH only a SHARE UPDATE EXCLUSIVE lock,
+ * which reads and loads do not conflict with. Attaching builds the parent's indexes on the (empty)
+ * table, and its CHECK constraint spares the validation scan. The advisory lock serialises
+ * creators across nodes, so two workers creating the same day never collide (IF NOT EXISTS alone
+ * still races in the catalog); the second finds the partition and does nothing.
  */
 export class PartitionCache {
   /** Days known to exist (µs start of day). Cleared when a load fails, in case retention raced. */
@@ -65,12 +68,22 @@ export class PartitionCache {
         await c.query('BEGIN');
         try {
           await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, PARTITION_LOCK]);
-          const exists = await c.query('SELECT 1 FROM pg_class WHERE relname = $1', [p.table]);
-          if (exists.rowCount === 0) {
-            // Bounds are literals from ISO dates computed here; DDL takes no parameters.
+          const attached = await c.query(
+            `SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+             WHERE i.inhparent = $1::regclass AND c.relname = $2`,
+            [LOGS, p.table],
+          );
+          if (attached.rowCount === 0) {
+            // Bounds are literals from ISO dates computed here; DDL takes no parameters. A table
+            // left unattached by a crash between the two steps is reused.
+            const from = `'${isoOf(p.start)}'`;
+            const to = `'${isoOf(p.end)}'`;
             await c.query(
-              `CREATE TABLE ${p.table} PARTITION OF ${LOGS}
-               FOR VALUES FROM ('${isoOf(p.start)}') TO ('${isoOf(p.end)}')`,
+              `CREATE TABLE IF NOT EXISTS ${p.table} (LIKE ${LOGS} INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+                 CONSTRAINT ${p.table}_range CHECK (ts >= ${from} AND ts < ${to}))`,
+            );
+            await c.query(
+              `ALTER TABLE ${LOGS} ATTACH PARTITION ${p.table} FOR VALUES FROM (${from}) TO (${to})`,
             );
           }
           await c.query('COMMIT');

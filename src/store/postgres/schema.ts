@@ -13,8 +13,11 @@ export const LOADED = 'sawmill_loaded';
 export const MIGRATIONS = 'sawmill_migrations';
 export const ROLLUP = 'sawmill_minute_counts';
 
-/** What every read selects, in the order rows.ts reads it (times as µs text: exact, no float). */
-export const SELECT_RECORD = `id::text AS id, ((extract(epoch FROM ts) * 1000000)::bigint)::text AS ts,
+/**
+ * What every read selects (times as µs text: exact, no float). The aliases must not be `id` or
+ * `ts`: ORDER BY resolves a name to an output column first, and would sort by the text.
+ */
+export const SELECT_RECORD = `id::text AS rid, ((extract(epoch FROM ts) * 1000000)::bigint)::text AS ts_us,
   level, message, resource_id, trace_id, span_id, commit_id, attrs`;
 
 /** One migration: statements run in one transaction, in order. Never edit one that shipped. */
@@ -44,17 +47,22 @@ export const MIGRATIONS_LIST: readonly Migration[] = [
         PRIMARY KEY (ts, id)
       ) PARTITION BY RANGE (ts)`,
       // The primary key serves newest-N, cursors and context. The rest: tail and context look
-      // records up by id; resourceId with newest-first order; traceId exact lookups; message
+      // records up by id; resourceId with newest-first order; keyword exact lookups; message
       // words, phrases, wildcards and regexes through trigrams (a superset of every match).
       `CREATE INDEX ${LOGS}_id ON ${LOGS} (id)`,
       `CREATE INDEX ${LOGS}_resource ON ${LOGS} (resource_id, ts)`,
       `CREATE INDEX ${LOGS}_trace ON ${LOGS} (trace_id)`,
+      // A field-less word is also compared with every keyword field (`… OR span_id = $5 OR
+      // commit_id = $6`): only with an index on each arm can the planner combine them
+      // (BitmapOr) instead of scanning every row for a rare word.
+      `CREATE INDEX ${LOGS}_span ON ${LOGS} (span_id)`,
+      `CREATE INDEX ${LOGS}_commit ON ${LOGS} (commit_id)`,
       `CREATE INDEX ${LOGS}_message ON ${LOGS} USING gin (message gin_trgm_ops)`,
       `CREATE TABLE ${LOADED} (key text PRIMARY KEY, loaded_at timestamptz NOT NULL DEFAULT now())`,
       `CREATE INDEX ${LOADED}_at ON ${LOADED} (loaded_at)`,
       // Appended to by every load (no update, so concurrent loaders never wait on each other),
-      // folded now and then (rollup.ts).
-      `CREATE TABLE ${ROLLUP} (minute timestamptz NOT NULL, level text NOT NULL, n bigint NOT NULL)`,
+      // folded now and then (rollup.ts). `minute`: µs since the epoch.
+      `CREATE TABLE ${ROLLUP} (minute bigint NOT NULL, level text NOT NULL, n bigint NOT NULL)`,
       `CREATE INDEX ${ROLLUP}_minute ON ${ROLLUP} (minute)`,
     ],
   },
