@@ -114,6 +114,8 @@ describe('RabbitMqBuffer publishing', () => {
     expect(e.status).toBe(429);
     await first;
     await b.append(r.lines, r.bounds);
+    const big = records(500); // larger than the whole bound: accepted when it is alone
+    await b.append(big.lines, big.bounds);
   });
 
   it('fails fast with 503 while the broker is unreachable, and works again after it is back', async (t) => {
