@@ -207,6 +207,31 @@ describe('RabbitMqBuffer delivery', () => {
     await look.close();
   });
 
+  it('keeps consuming after its queue was deleted and declared again', async (t) => {
+    if (!vhost) return t.skip();
+    const { ingest, worker, queue } = await pair();
+    const got: string[] = [];
+    worker.startDelivery(async (b) => {
+      got.push(...b.parts.map((p) => p.key));
+    });
+    const r = records(1);
+    await ingest.append(r.lines, r.bounds);
+    await waitFor(() => got.length === 1, 5000, 'first');
+    const look = await inspect(vhost.url());
+    await look.ch.deleteQueue(queue); // the broker cancels the consumer
+    await look.close();
+    await waitFor(
+      () =>
+        ingest.append(r.lines, r.bounds).then(
+          () => true,
+          () => false,
+        ),
+      10_000,
+      'append again',
+    );
+    await waitFor(() => got.length === 2, 10_000, 'delivery after the queue came back');
+  });
+
   it('close() lets the delivery in flight finish and acks it', async (t) => {
     if (!vhost) return t.skip();
     const { ingest, worker, queue } = await pair();

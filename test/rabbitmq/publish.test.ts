@@ -198,6 +198,28 @@ describe('RabbitMqBuffer publishing', () => {
     expect(errors.some((e) => String(e).includes('exists with other arguments'))).toBe(true);
   });
 
+  it('never confirms into a deleted queue: 503, then the queue is declared again', async (t) => {
+    if (!vhost) return t.skip();
+    const b = await buffer();
+    const r = records(1);
+    await b.append(r.lines, r.bounds);
+    const look = await inspect(vhost.url());
+    await look.ch.deleteQueue(b.queue);
+    // Unroutable: the broker returns it before the confirm, so the append must not resolve.
+    expect((await refusal(b.append(r.lines, r.bounds))).status).toBe(503);
+    await waitFor(
+      () =>
+        b.append(r.lines, r.bounds).then(
+          () => true,
+          () => false,
+        ),
+      10_000,
+      'queue declared again',
+    );
+    expect(await look.count(b.queue)).toBe(1);
+    await look.close();
+  });
+
   it('refuses with 503 after close', async (t) => {
     if (!vhost) return t.skip();
     const b = await buffer();
