@@ -133,8 +133,13 @@ export class Consumer {
         this.wake = null;
         continue;
       }
-      // Gather what is available now; a short linger lets a burst in flight join the batch.
-      if (this.readyRecords < this.opts.maxBatchRecords && this.opts.lingerMs > 0) {
+      // Gather what is available now; a short linger lets a burst in flight join the batch (not
+      // when the prefetch window is full: the broker sends nothing more until we ack).
+      if (
+        this.readyRecords < this.opts.maxBatchRecords &&
+        this.ready.length < this.opts.prefetch &&
+        this.opts.lingerMs > 0
+      ) {
         await sleep(this.opts.lingerMs, this.stopSignal.signal);
         this.pruneDead();
         if (this.stopping || this.ready.length === 0) continue;
