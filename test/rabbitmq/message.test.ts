@@ -59,7 +59,12 @@ describe('transient store failures', () => {
     expect(isTransientError(coded('53100', 'could not extend file: No space left on device'))).toBe(true);
     expect(isTransientError(new Error('Connection terminated unexpectedly'))).toBe(true);
     expect(isTransientError(new Error('load failed', { cause: coded('08006') }))).toBe(true);
+    expect(isTransientError(coded('42P01', 'relation "logs" does not exist'))).toBe(true);
+    expect(isTransientError(coded('25006', 'cannot execute INSERT in a read-only transaction'))).toBe(true);
     expect(isTransientError(coded('22P02', 'invalid input syntax for type json'))).toBe(false);
+    expect(isTransientError(coded('54000', 'total size of jsonb array elements exceeds the maximum'))).toBe(
+      false,
+    );
     expect(isTransientError(coded('23502', 'null value in column'))).toBe(false);
     expect(isTransientError(new SyntaxError('Unexpected token'))).toBe(false);
     expect(isTransientError('a string')).toBe(false);
