@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OverloadedError } from '../../src/buffer/buffer.js';
 import { RabbitMqBuffer, type RabbitMqBufferOptions } from '../../src/buffer/rabbitmq/rabbitmq.js';
-import { BrokerProxy, createVhost, inspect, records, sleep, type TestVhost, waitFor } from './broker.js';
+import {
+  BrokerProxy,
+  blockedFrame,
+  createVhost,
+  inspect,
+  records,
+  sleep,
+  type TestVhost,
+  waitFor,
+} from './broker.js';
 
 let vhost: TestVhost | null = null;
 const open: RabbitMqBuffer[] = [];
@@ -187,6 +196,38 @@ describe('RabbitMqBuffer publishing', () => {
     await b.append(r.lines, r.bounds);
     await b.close();
     await proxy.stop();
+  });
+
+  it('refuses at once with 503 while the broker blocks publishers (resource alarm)', async (t) => {
+    if (!vhost) return t.skip();
+    const proxy = new BrokerProxy();
+    await proxy.start();
+    const b = await buffer({}, proxy.port);
+    const r = records(1);
+    await b.append(r.lines, r.bounds);
+    proxy.inject(blockedFrame('low on disk'));
+    await sleep(100);
+    const e = await refusal(b.append(r.lines, r.bounds));
+    expect(e.status).toBe(503);
+    expect(e.message).toContain('low on disk');
+    proxy.inject(blockedFrame(null));
+    await sleep(100);
+    await b.append(r.lines, r.bounds);
+    await b.close();
+    await proxy.stop();
+  });
+
+  it('close() waits for the confirms of appends in flight', async (t) => {
+    if (!vhost) return t.skip();
+    const b = await buffer();
+    const r = records(100);
+    const appends = Array.from({ length: 200 }, () => b.append(r.lines, r.bounds));
+    await b.close();
+    const results = await Promise.allSettled(appends);
+    expect(results.filter((x) => x.status === 'rejected')).toEqual([]);
+    const look = await inspect(vhost.url());
+    expect(await look.count(b.queue)).toBe(200);
+    await look.close();
   });
 
   it('declares the same topology from any number of nodes, also with other limits', async (t) => {
