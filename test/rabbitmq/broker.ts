@@ -110,6 +110,14 @@ export class BrokerProxy {
     if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
   }
 
+  /**
+   * Send a frame to every client as if the broker had sent it (only safe while the connection is
+   * idle, between frames): used to fake `connection.blocked`/`unblocked` without a real alarm.
+   */
+  inject(frame: Buffer): void {
+    for (const { client } of this.pairs) client.write(frame);
+  }
+
   get connections(): number {
     return this.pairs.size;
   }
@@ -181,4 +189,16 @@ export function records(n: number, firstId = 1000n, tag = 'r') {
       lastId: firstId + BigInt(n - 1),
     },
   };
+}
+
+/** AMQP 0-9-1 `connection.blocked` (reason) or `connection.unblocked` (no reason) on channel 0. */
+export function blockedFrame(reason: string | null): Buffer {
+  const args =
+    reason === null ? Buffer.alloc(0) : Buffer.concat([Buffer.from([reason.length]), Buffer.from(reason)]);
+  const payload = Buffer.concat([Buffer.from([0, 10, 0, reason === null ? 61 : 60]), args]);
+  const head = Buffer.alloc(7);
+  head.writeUInt8(1, 0); // method frame
+  head.writeUInt16BE(0, 1); // channel 0
+  head.writeUInt32BE(payload.length, 3);
+  return Buffer.concat([head, payload, Buffer.from([0xce])]);
 }

@@ -169,6 +169,27 @@ describe('RabbitMqBuffer delivery', () => {
     await look.close();
   });
 
+  it('counts transient-looking failures of a message once the store loaded others meanwhile', async (t) => {
+    if (!vhost) return t.skip();
+    const { ingest, worker, queue } = await pair({ maxAttempts: 2 });
+    const sent = [records(1, 1n, 'ok'), records(1, 2n, 'slow'), records(1, 3n, 'ok'), records(1, 4n, 'ok')];
+    for (const r of sent) await ingest.append(r.lines, r.bounds);
+    const loaded: string[] = [];
+    worker.startDelivery(async (b) => {
+      // This one message times out every time, which looks like an overloaded store.
+      if (b.parts.some((p) => p.lines!.some((l) => l.includes('slow'))))
+        throw Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
+      loaded.push(...b.parts.flatMap((p) => p.lines!));
+    });
+    const look = await inspect(vhost.url());
+    await waitFor(async () => (await look.count(`${queue}.dead`)) === 1, 20_000, 'dead letter');
+    await waitFor(() => loaded.length === 3, 5000, 'neighbours');
+    const [dead] = await look.drain(`${queue}.dead`);
+    expect(dead!.content.toString()).toContain('slow');
+    expect(dead!.properties.headers!['sawmill-dead-reason']).toMatch(/statement timeout/);
+    await look.close();
+  });
+
   it('dead-letters malformed messages at once, with a reason', async (t) => {
     if (!vhost) return t.skip();
     const { worker, queue } = await pair();
@@ -205,6 +226,31 @@ describe('RabbitMqBuffer delivery', () => {
     expect(reasons[2]).toMatch(/2 lines, header says 1/);
     expect(reasons[3]).toMatch(/not a JSON object/);
     await look.close();
+  });
+
+  it('keeps consuming after its queue was deleted and declared again', async (t) => {
+    if (!vhost) return t.skip();
+    const { ingest, worker, queue } = await pair();
+    const got: string[] = [];
+    worker.startDelivery(async (b) => {
+      got.push(...b.parts.map((p) => p.key));
+    });
+    const r = records(1);
+    await ingest.append(r.lines, r.bounds);
+    await waitFor(() => got.length === 1, 5000, 'first');
+    const look = await inspect(vhost.url());
+    await look.ch.deleteQueue(queue); // the broker cancels the consumer
+    await look.close();
+    await waitFor(
+      () =>
+        ingest.append(r.lines, r.bounds).then(
+          () => true,
+          () => false,
+        ),
+      10_000,
+      'append again',
+    );
+    await waitFor(() => got.length === 2, 10_000, 'delivery after the queue came back');
   });
 
   it('close() lets the delivery in flight finish and acks it', async (t) => {

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OverloadedError } from '../../src/buffer/buffer.js';
 import { RabbitMqBuffer, type RabbitMqBufferOptions } from '../../src/buffer/rabbitmq/rabbitmq.js';
-import { BrokerProxy, createVhost, inspect, records, sleep, type TestVhost, waitFor } from './broker.js';
+import {
+  BrokerProxy,
+  blockedFrame,
+  createVhost,
+  inspect,
+  records,
+  sleep,
+  type TestVhost,
+  waitFor,
+} from './broker.js';
 
 let vhost: TestVhost | null = null;
 const open: RabbitMqBuffer[] = [];
@@ -114,6 +123,8 @@ describe('RabbitMqBuffer publishing', () => {
     expect(e.status).toBe(429);
     await first;
     await b.append(r.lines, r.bounds);
+    const big = records(500); // larger than the whole bound: accepted when it is alone
+    await b.append(big.lines, big.bounds);
   });
 
   it('fails fast with 503 while the broker is unreachable, and works again after it is back', async (t) => {
@@ -187,6 +198,38 @@ describe('RabbitMqBuffer publishing', () => {
     await proxy.stop();
   });
 
+  it('refuses at once with 503 while the broker blocks publishers (resource alarm)', async (t) => {
+    if (!vhost) return t.skip();
+    const proxy = new BrokerProxy();
+    await proxy.start();
+    const b = await buffer({}, proxy.port);
+    const r = records(1);
+    await b.append(r.lines, r.bounds);
+    proxy.inject(blockedFrame('low on disk'));
+    await sleep(100);
+    const e = await refusal(b.append(r.lines, r.bounds));
+    expect(e.status).toBe(503);
+    expect(e.message).toContain('low on disk');
+    proxy.inject(blockedFrame(null));
+    await sleep(100);
+    await b.append(r.lines, r.bounds);
+    await b.close();
+    await proxy.stop();
+  });
+
+  it('close() waits for the confirms of appends in flight', async (t) => {
+    if (!vhost) return t.skip();
+    const b = await buffer();
+    const r = records(100);
+    const appends = Array.from({ length: 200 }, () => b.append(r.lines, r.bounds));
+    await b.close();
+    const results = await Promise.allSettled(appends);
+    expect(results.filter((x) => x.status === 'rejected')).toEqual([]);
+    const look = await inspect(vhost.url());
+    expect(await look.count(b.queue)).toBe(200);
+    await look.close();
+  });
+
   it('declares the same topology from any number of nodes, also with other limits', async (t) => {
     if (!vhost) return t.skip();
     const a = await buffer({ queue: 'shared' });
@@ -194,6 +237,28 @@ describe('RabbitMqBuffer publishing', () => {
     const r = records(1);
     await Promise.all([a.append(r.lines, r.bounds), c.append(r.lines, r.bounds)]);
     expect(errors.some((e) => String(e).includes('exists with other arguments'))).toBe(true);
+  });
+
+  it('never confirms into a deleted queue: 503, then the queue is declared again', async (t) => {
+    if (!vhost) return t.skip();
+    const b = await buffer();
+    const r = records(1);
+    await b.append(r.lines, r.bounds);
+    const look = await inspect(vhost.url());
+    await look.ch.deleteQueue(b.queue);
+    // Unroutable: the broker returns it before the confirm, so the append must not resolve.
+    expect((await refusal(b.append(r.lines, r.bounds))).status).toBe(503);
+    await waitFor(
+      () =>
+        b.append(r.lines, r.bounds).then(
+          () => true,
+          () => false,
+        ),
+      10_000,
+      'queue declared again',
+    );
+    expect(await look.count(b.queue)).toBe(1);
+    await look.close();
   });
 
   it('refuses with 503 after close', async (t) => {

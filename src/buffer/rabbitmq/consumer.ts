@@ -11,11 +11,12 @@ import { deadQueueName } from './topology.js';
  * moment therefore leaves its unacked messages to the broker, which redelivers them; the keys
  * make the second load insert nothing.
  *
- * Failures: a transient one (the store is down) retries the same batch with backoff, forever,
- * without counting attempts. Any other failure of a batch retries its messages one by one, so a
- * single poison message cannot take its healthy neighbours with it; each failure of a message on
- * its own counts one attempt, and after `maxAttempts` the message is published to the dead queue
- * (confirmed) and only then acked. Attempts are counted in this worker's memory while it holds the
+ * Failures: a transient one (the store is down) retries the same batch with backoff, without
+ * counting attempts. Any other failure of a batch (or the third transient one in a row) retries its
+ * messages one by one, so a single poison message cannot take its healthy neighbours with it. Each
+ * failure of a message on its own counts one attempt — a transient-looking one only once another
+ * message was loaded in between (a probe), proving the store is up — and after `maxAttempts` the
+ * message is published to the dead queue (confirmed) and only then acked. Attempts are counted in this worker's memory while it holds the
  * message (the message is never returned to the queue in between): a worker that dies forgets
  * them, and the broker's delivery limit (topology.ts) backstops a message that kills its worker.
  */
@@ -44,6 +45,11 @@ interface Item {
 }
 
 type Deliver = (batch: LoadBatch) => Promise<void>;
+
+/** Transient failures of a multi-message batch before its messages are tried one by one. */
+const SPLIT_AFTER_TRANSIENT = 3;
+/** Transient failures of a message on its own before another message is tried as a probe. */
+const PROBE_AFTER_TRANSIENT = 3;
 
 export class Consumer {
   private ready: Item[] = [];
@@ -133,8 +139,13 @@ export class Consumer {
         this.wake = null;
         continue;
       }
-      // Gather what is available now; a short linger lets a burst in flight join the batch.
-      if (this.readyRecords < this.opts.maxBatchRecords && this.opts.lingerMs > 0) {
+      // Gather what is available now; a short linger lets a burst in flight join the batch (not
+      // when the prefetch window is full: the broker sends nothing more until we ack).
+      if (
+        this.readyRecords < this.opts.maxBatchRecords &&
+        this.ready.length < this.opts.prefetch &&
+        this.opts.lingerMs > 0
+      ) {
         await sleep(this.opts.lingerMs, this.stopSignal.signal);
         this.pruneDead();
         if (this.stopping || this.ready.length === 0) continue;
@@ -160,6 +171,7 @@ export class Consumer {
   private async deliverBatch(batch: Item[]): Promise<void> {
     let backoff = this.opts.retryBaseMs;
     let failure: unknown = null;
+    let transientFailures = 0;
     for (;;) {
       const live = batch.filter((i) => this.alive(i));
       if (live.length !== batch.length) {
@@ -175,21 +187,23 @@ export class Consumer {
         this.opts.onError(err);
         failure = err;
         if (!this.opts.isTransient(err)) break;
+        // A batch failing "transiently" again and again may fail because of its size or one of
+        // its messages (statement timeout, out of memory): then look at its messages one by one.
+        if (batch.length > 1 && ++transientFailures >= SPLIT_AFTER_TRANSIENT) break;
         await sleep(backoff, this.stopSignal.signal);
         backoff = Math.min(backoff * 2, this.opts.retryMaxMs);
-        if (this.stopping) {
-          for (const i of batch) this.release(i);
-          return;
-        }
       }
     }
-    // Not the store's availability: find the message(s) at fault by delivering them one at a time.
-    if (batch.length === 1) this.recordFailure(batch[0]!, failure);
-    for (const item of batch) await this.deliverOne(item);
+    // Find the message(s) at fault by delivering them one at a time; only a failure of a message
+    // on its own counts against it.
+    if (batch.length === 1 && !this.opts.isTransient(failure)) this.recordFailure(batch[0]!, failure);
+    const rest = [...batch];
+    while (rest.length > 0) await this.deliverOne(rest.shift()!, rest);
   }
 
-  private async deliverOne(item: Item): Promise<void> {
+  private async deliverOne(item: Item, rest: Item[]): Promise<void> {
     let transientBackoff = this.opts.retryBaseMs;
+    let transients = 0;
     for (;;) {
       if (!this.alive(item)) {
         this.release(item);
@@ -209,11 +223,44 @@ export class Consumer {
         return;
       } catch (err) {
         this.opts.onError(err);
-        if (this.opts.isTransient(err)) {
-          await sleep(transientBackoff, this.stopSignal.signal);
-          transientBackoff = Math.min(transientBackoff * 2, this.opts.retryMaxMs);
-        } else this.recordFailure(item, err);
+        if (!this.opts.isTransient(err)) {
+          this.recordFailure(item, err);
+          continue;
+        }
+        // "The store is unavailable" — unless it loads another message meanwhile: then this
+        // failure is the message's own (e.g. it times out every time) and counts as an attempt.
+        if (++transients >= PROBE_AFTER_TRANSIENT && (await this.probe(rest))) {
+          this.recordFailure(item, err);
+          transients = 0;
+          continue;
+        }
+        await sleep(transientBackoff, this.stopSignal.signal);
+        transientBackoff = Math.min(transientBackoff * 2, this.opts.retryMaxMs);
       }
+    }
+  }
+
+  /** Deliver one other message (of the same batch, else the next waiting one) alone: did the store take it? */
+  private async probe(rest: Item[]): Promise<boolean> {
+    let from = rest;
+    let at = rest.findIndex((i) => this.alive(i));
+    if (at < 0) {
+      from = this.ready;
+      at = this.ready.findIndex((i) => i.decoded.ok && this.alive(i));
+    }
+    if (at < 0) return false;
+    const [probe] = from.splice(at, 1);
+    if (from === this.ready) this.readyRecords -= probe!.records;
+    try {
+      await this.deliver({ parts: [part(probe!)] });
+      this.ack(probe!);
+      return true;
+    } catch (err) {
+      this.opts.onError(err);
+      // Put it back where it was; it gets its own turn (and its own attempts) later.
+      from.splice(at, 0, probe!);
+      if (from === this.ready) this.readyRecords += probe!.records;
+      return false;
     }
   }
 

@@ -121,8 +121,9 @@ export class RabbitMqBuffer implements IngestBuffer {
         new OverloadedError(`RabbitMQ is refusing publishes (resource alarm: ${s.blocked})`, 503, 5),
       );
     const body = encodeBody(lines);
-    // Bounded memory: the bytes amqplib buffers and the broker has not yet confirmed.
-    if (this.unconfirmedBytes + body.length > this.o.maxUnconfirmedBytes)
+    // Bounded memory: the bytes amqplib buffers and the broker has not yet confirmed. A message
+    // larger than the whole bound still goes alone (refusing it would refuse it forever).
+    if (this.unconfirmedBytes > 0 && this.unconfirmedBytes + body.length > this.o.maxUnconfirmedBytes)
       return Promise.reject(new OverloadedError('too many bytes waiting for RabbitMQ to confirm', 429, 1));
     const key = `mq-${this.token}-${(this.seq++).toString(36)}`;
     this.unconfirmedBytes += body.length;
