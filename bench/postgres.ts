@@ -19,12 +19,14 @@ import { COMMON_WORD, END, RARE_WORD, records, SPAN_MS } from './generate.js';
  * the trigram index. A fresh database, dropped at the end. Not part of `npm test`.
  *
  *   npx tsx bench/postgres.ts --records 1000000 --part 2000
+ *   npx tsx bench/postgres.ts --records 200000 --part 500 --load-only   (load phases only)
  */
 const ADMIN_URL = process.env.SAWMILL_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const RECORDS = numberFlag('records', 1_000_000);
 const PART = numberFlag('part', 2000);
 const RUNS = numberFlag('runs', 15);
 const LADDER_ROWS = numberFlag('ladder', 100_000);
+const LOAD_ONLY = process.argv.includes('--load-only');
 
 /** Parts of `PART` NDJSON lines, made by the real normaliser; ids ascending like a real node. */
 function* parts(n: number, seed: number, firstId: bigint): Generator<{ key: string; lines: string[] }> {
@@ -175,6 +177,7 @@ async function main(): Promise<void> {
       `${stats.records.toLocaleString('en')} records in ${stats.partitions} partitions, ${Math.round(stats.bytesOnDisk / stats.records)} bytes/record on disk (tables + indexes + rollup).`,
       '',
     );
+    if (LOAD_ONLY) return;
 
     md.push(
       `### Index cost: COPY of ${LADDER_ROWS.toLocaleString('en')} records into an empty plain table`,
@@ -268,8 +271,8 @@ async function main(): Promise<void> {
     await store.close().catch(() => {});
     if (!process.argv.includes('--keep')) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
     await admin.end();
+    process.stdout.write(`${md.join('\n')}\n`);
   }
-  process.stdout.write(`${md.join('\n')}\n`);
 }
 
 main().catch((err) => {

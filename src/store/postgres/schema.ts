@@ -12,6 +12,7 @@ export const LOGS = 'sawmill_logs';
 export const LOADED = 'sawmill_loaded';
 export const MIGRATIONS = 'sawmill_migrations';
 export const ROLLUP = 'sawmill_minute_counts';
+export const MESSAGE_INDEX = `${LOGS}_message`;
 
 /**
  * What every read selects (times as µs text: exact, no float). The aliases must not be `id` or
@@ -57,7 +58,7 @@ export const MIGRATIONS_LIST: readonly Migration[] = [
       // (BitmapOr) instead of scanning every row for a rare word.
       `CREATE INDEX ${LOGS}_span ON ${LOGS} (span_id)`,
       `CREATE INDEX ${LOGS}_commit ON ${LOGS} (commit_id)`,
-      `CREATE INDEX ${LOGS}_message ON ${LOGS} USING gin (message gin_trgm_ops)`,
+      `CREATE INDEX ${MESSAGE_INDEX} ON ${LOGS} USING gin (message gin_trgm_ops)`,
       `CREATE TABLE ${LOADED} (key text PRIMARY KEY, loaded_at timestamptz NOT NULL DEFAULT now())`,
       `CREATE INDEX ${LOADED}_at ON ${LOADED} (loaded_at)`,
       // Appended to by every load (no update, so concurrent loaders never wait on each other),
