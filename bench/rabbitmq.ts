@@ -166,7 +166,7 @@ const row = (what: string, perMsg: number, conc: number | string, r: { msgs: num
 
 try {
   for (const perMsg of [1, 100, 500, 2000])
-    for (const conc of [1, 8])
+    for (const conc of perMsg === 1 ? [1, 8, 64] : [1, 8])
       row('RabbitMqBuffer.append (confirmed)', perMsg, conc, await publishBuffer(perMsg, conc));
   row('raw amqplib, quorum, confirms, noDelay', 100, 1, await publishRaw(100, 1, 'quorum', true));
   row(
@@ -176,9 +176,19 @@ try {
     await publishRaw(100, 1, 'quorum', true, true),
   );
   row('raw amqplib, quorum, no confirms (send rate)', 500, 8, await publishRaw(500, 8, 'quorum', false));
-  row('raw amqplib, quorum, confirms', 500, 8, await publishRaw(500, 8, 'quorum', true));
-  row('raw amqplib, classic durable, confirms', 500, 1, await publishRaw(500, 1, 'classic', true));
-  row('raw amqplib, classic durable, confirms', 500, 8, await publishRaw(500, 8, 'classic', true));
+  // Queue type, same run: the buffer uses quorum.
+  for (const [perMsg, conc] of [
+    [1, 8],
+    [500, 1],
+    [500, 8],
+  ] as const)
+    for (const type of ['quorum', 'classic'] as const)
+      row(
+        `raw amqplib, ${type === 'quorum' ? 'quorum' : 'classic durable'}, confirms`,
+        perMsg,
+        conc,
+        await publishRaw(perMsg, conc, type, true),
+      );
   const consumeRows: string[] = [];
   for (const [perMsg, msgs] of [
     [500, 400],
