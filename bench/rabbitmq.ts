@@ -75,10 +75,19 @@ async function publishBuffer(perMsg: number, conc: number): Promise<{ msgs: numb
   return { msgs, secs };
 }
 
-/** Raw amqplib: `confirm` false = plain channel honouring backpressure (client send rate). */
-async function publishRaw(perMsg: number, conc: number, type: 'quorum' | 'classic', confirm: boolean) {
+/**
+ * Raw amqplib: `confirm` false = plain channel honouring backpressure (client send rate).
+ * `nagle`: leave amqplib's default (Nagle on) instead of `noDelay: true` as RabbitMqBuffer does.
+ */
+async function publishRaw(
+  perMsg: number,
+  conc: number,
+  type: 'quorum' | 'classic',
+  confirm: boolean,
+  nagle = false,
+) {
   const queue = `bench-${++q}`;
-  const c = await amqp.connect(url);
+  const c = await amqp.connect(url, { noDelay: !nagle });
   const ch = confirm ? await c.createConfirmChannel() : await c.createChannel();
   await ch.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': type } });
   const body = Buffer.from(request(perMsg).lines.join('\n'));
@@ -121,7 +130,7 @@ async function consume(perMsg: number, msgs: number, raw: boolean) {
   let batches = 0;
   const t0 = performance.now();
   if (raw) {
-    const c = await amqp.connect(url);
+    const c = await amqp.connect(url, { noDelay: true });
     const ch = await c.createChannel();
     await ch.prefetch(200);
     await new Promise<void>((resolve) => {
@@ -157,12 +166,29 @@ const row = (what: string, perMsg: number, conc: number | string, r: { msgs: num
 
 try {
   for (const perMsg of [1, 100, 500, 2000])
-    for (const conc of [1, 8])
+    for (const conc of perMsg === 1 ? [1, 8, 64] : [1, 8])
       row('RabbitMqBuffer.append (confirmed)', perMsg, conc, await publishBuffer(perMsg, conc));
+  row('raw amqplib, quorum, confirms, noDelay', 100, 1, await publishRaw(100, 1, 'quorum', true));
+  row(
+    'raw amqplib, quorum, confirms, Nagle (amqplib default)',
+    100,
+    1,
+    await publishRaw(100, 1, 'quorum', true, true),
+  );
   row('raw amqplib, quorum, no confirms (send rate)', 500, 8, await publishRaw(500, 8, 'quorum', false));
-  row('raw amqplib, quorum, confirms', 500, 8, await publishRaw(500, 8, 'quorum', true));
-  row('raw amqplib, classic durable, confirms', 500, 1, await publishRaw(500, 1, 'classic', true));
-  row('raw amqplib, classic durable, confirms', 500, 8, await publishRaw(500, 8, 'classic', true));
+  // Queue type, same run: the buffer uses quorum.
+  for (const [perMsg, conc] of [
+    [1, 8],
+    [500, 1],
+    [500, 8],
+  ] as const)
+    for (const type of ['quorum', 'classic'] as const)
+      row(
+        `raw amqplib, ${type === 'quorum' ? 'quorum' : 'classic durable'}, confirms`,
+        perMsg,
+        conc,
+        await publishRaw(perMsg, conc, type, true),
+      );
   const consumeRows: string[] = [];
   for (const [perMsg, msgs] of [
     [500, 400],

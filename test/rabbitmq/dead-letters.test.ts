@@ -110,6 +110,16 @@ describe('DeadLetters', () => {
     expect(await dl.drop([])).toBe(0);
   });
 
+  it('reports an empty dead queue when no node has declared the queues yet', async (t) => {
+    if (!vhost) return t.skip();
+    const dl = new DeadLetters({ url: vhost.url(), queue: 'never-declared' });
+    closers.push(dl);
+    expect(await dl.count()).toBe(0);
+    expect(await dl.list(10)).toEqual([]);
+    expect(await dl.replay()).toBe(0);
+    expect(await dl.drop(['x'])).toBe(0);
+  });
+
   it('shows messages the broker dead-lettered after its delivery limit', async (t) => {
     if (!vhost) return t.skip();
     const queue = `d${++n}`;

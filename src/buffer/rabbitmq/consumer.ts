@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Channel, ConsumeMessage, Options } from 'amqplib';
 import type { LoadBatch, LoadPart } from '../../store/store.js';
 import { type Decoded, decodeMessage, H, truncate } from './message.js';
@@ -16,9 +17,10 @@ import { deadQueueName } from './topology.js';
  * messages one by one, so a single poison message cannot take its healthy neighbours with it. Each
  * failure of a message on its own counts one attempt — a transient-looking one only once another
  * message was loaded in between (a probe), proving the store is up — and after `maxAttempts` the
- * message is published to the dead queue (confirmed) and only then acked. Attempts are counted in this worker's memory while it holds the
- * message (the message is never returned to the queue in between): a worker that dies forgets
- * them, and the broker's delivery limit (topology.ts) backstops a message that kills its worker.
+ * message is published to the dead queue (confirmed) and only then acked. Attempts are counted in
+ * this worker's memory while it holds the message (the message is never returned to the queue in
+ * between): a worker that dies forgets them, and the broker's delivery limit (topology.ts)
+ * backstops a message that kills its worker.
  */
 export interface ConsumerOptions {
   queue: string;
@@ -293,8 +295,10 @@ export class Consumer {
       [H.lastFailure]: new Date(item.lastFailure || now).toISOString(),
       [H.originalKey]: key ?? '',
     };
+    // A message that came without a key gets one here, so an operator can replay or drop it.
+    const deadKey = key ?? `unkeyed-${randomUUID()}`;
     const options = (headers: Record<string, unknown>): Options.Publish => ({
-      messageId: key ?? `unkeyed-${item.msg.fields.deliveryTag}-${now}`,
+      messageId: deadKey,
       persistent: true,
       mandatory: true,
       contentType: typeof p.contentType === 'string' ? p.contentType : undefined,

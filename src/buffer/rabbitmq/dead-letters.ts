@@ -53,6 +53,9 @@ export class DeadLetters {
     ch.on('error', () => {});
     try {
       return (await ch.checkQueue(this.deadQueue)).messageCount;
+    } catch (err) {
+      if (isNotFound(err)) return 0; // no node has declared the queues yet: nothing is dead
+      throw err;
     } finally {
       await ch.close().catch(() => {});
     }
@@ -162,12 +165,12 @@ export class DeadLetters {
    * Run on a fresh channel; closing it gives back every message fetched and not acked. A quorum
    * queue takes those back asynchronously, so wait (briefly, bounded) until its count shows them
    * again: a `list` followed at once by `replay`/`drop`/`count` then sees every message.
-   * `taken(result)`: how many messages the operation removed from the queue.
+   * `taken()`: how many messages the operation removed from the queue.
    */
-  private async withChannel<T>(
-    fn: (ch: Channel) => Promise<T>,
-    taken: (r: T) => number = () => 0,
-  ): Promise<T> {
+  private async withChannel(
+    fn: (ch: Channel) => Promise<void>,
+    taken: () => number = () => 0,
+  ): Promise<void> {
     const session = await this.connect();
     const ch = await session.conn.createChannel();
     let failure: Error | null = null;
@@ -175,15 +178,17 @@ export class DeadLetters {
       failure = err;
     });
     let before = 0;
-    let out: T;
     try {
       before = (await ch.checkQueue(this.deadQueue)).messageCount;
-      out = await fn(ch);
+      await fn(ch);
       if (failure) throw failure;
+    } catch (err) {
+      if (isNotFound(err)) return; // no node has declared the queues yet: nothing is dead
+      throw err;
     } finally {
       await ch.close().catch(() => {});
     }
-    const expected = before - taken(out);
+    const expected = before - taken();
     const check = await session.conn.createChannel();
     check.on('error', () => {});
     try {
@@ -194,7 +199,6 @@ export class DeadLetters {
     } finally {
       await check.close().catch(() => {});
     }
-    return out;
   }
 
   private async connect(): Promise<Session> {
@@ -202,6 +206,10 @@ export class DeadLetters {
     this.session = await Session.open({ url: this.opts.url, heartbeatSeconds: 10, connectTimeoutMs: 5000 });
     return this.session;
   }
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as { code?: unknown })?.code === 404;
 }
 
 function keyOf(m: GetMessage): string {

@@ -120,6 +120,7 @@ export class RabbitMqBuffer implements IngestBuffer {
       return Promise.reject(
         new OverloadedError(`RabbitMQ is refusing publishes (resource alarm: ${s.blocked})`, 503, 5),
       );
+    if (lines.length === 0) return Promise.resolve(); // nothing to make durable
     const body = encodeBody(lines);
     // Bounded memory: the bytes amqplib buffers and the broker has not yet confirmed. A message
     // larger than the whole bound still goes alone (refusing it would refuse it forever).

@@ -48,6 +48,9 @@ export class Session {
   static async open(opts: SessionOptions): Promise<Session> {
     const conn = await amqp.connect(withHeartbeat(opts.url, opts.heartbeatSeconds), {
       timeout: opts.connectTimeoutMs,
+      // Without it Nagle holds a message's last partial segment until the broker's delayed ACK:
+      // measured, one appender of 100-record messages got 17 confirms/s with it, 117-333/s without.
+      noDelay: true,
       clientProperties: { connection_name: 'sawmill' },
     });
     let session: Session | null = null;
