@@ -145,8 +145,8 @@ export class PostgresStore implements Store {
     const ms = Math.max(1, Math.floor(this.opts.queryTimeoutMs));
     const c = await this.pool.connect();
     try {
-      // jit off: compiling a plan costs 10-50 ms, far more than a LIMIT 51 page or an indexed
-      // count takes (measured in bench/postgres.ts; docs/postgres.md).
+      // jit off: a plan whose estimated cost passes jit_above_cost (a scan of millions of rows)
+      // would be compiled first, which pays off only for long analytical scans (docs/postgres.md).
       await c.query(
         `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL statement_timeout = ${ms}; SET LOCAL jit = off`,
       );
