@@ -67,4 +67,33 @@ describe('PostgresStore: several nodes on one database', () => {
       await Promise.all(stores.map((s) => s.close()));
     }
   });
+
+  it('loads batches holding the same keys in opposite orders on two nodes without deadlocking', async (t) => {
+    if (!pg.ready()) return t.skip();
+    const [a, b] = nodes(2);
+    await Promise.all([a!.open(), b!.open()]);
+    try {
+      const part = (key: string, first: bigint) => ({
+        key,
+        lines: storedLines(
+          Array.from({ length: 30 }, (_, i) => ({
+            timestamp: new Date(Date.UTC(2025, 5, 1, 0, 0, i)).toISOString(),
+            message: key,
+          })),
+          first,
+        ).lines,
+      });
+      let inserted = 0;
+      for (let round = 0; round < 10; round++) {
+        const x = part(`x${round}`, BigInt(10_000 + round * 100));
+        const y = part(`y${round}`, BigInt(50_000 + round * 100));
+        const results = await Promise.all([a!.load({ parts: [x, y] }), b!.load({ parts: [y, x] })]);
+        inserted += results.reduce((n, r) => n + r.inserted, 0);
+        expect(results.flatMap((r) => r.appliedKeys).sort()).toEqual([`x${round}`, `y${round}`]);
+      }
+      expect(inserted).toBe(10 * 60);
+    } finally {
+      await Promise.all([a!.close(), b!.close()]);
+    }
+  });
 });
