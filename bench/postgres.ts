@@ -192,6 +192,13 @@ async function main(): Promise<void> {
     await c.query('ANALYZE');
     const trace = (await c.query<{ t: string }>('SELECT trace_id AS t FROM sawmill_logs OFFSET 1000 LIMIT 1'))
       .rows[0]!.t;
+    const tailFrom = BigInt(
+      (
+        await c.query<{ id: string }>(
+          'SELECT id::text AS id FROM sawmill_logs ORDER BY id DESC OFFSET 5000 LIMIT 1',
+        )
+      ).rows[0]!.id,
+    );
     const hour = new Date(END - SPAN_MS / 2).toISOString().slice(0, 13);
     const from = (END - SPAN_MS) * 1000;
     const to = END * 1000;
@@ -203,7 +210,7 @@ async function main(): Promise<void> {
       [`word \`${COMMON_WORD}\``, search(COMMON_WORD), true],
       ['phrase `"Failed to connect"`', search('"Failed to connect"'), true],
       [`rare word \`${RARE_WORD}\``, search(RARE_WORD), true],
-      ['regex `message:/conn(ect|ection) refused/`', search('message:/conn(ect|ection) refused/'), true],
+      ['regex `message:/conn(ect\\|ection) refused/`', search('message:/conn(ect|ection) refused/'), true],
       ['`level:error`', search('level:error'), false],
       ['`level:error AND resourceId:server-0012`', search('level:error AND resourceId:server-0012'), false],
       ['`traceId:…` exact', search(`traceId:${trace}`), false],
@@ -222,10 +229,10 @@ async function main(): Promise<void> {
         false,
       ],
       [
-        '7-day histogram, `level:>=trace` (scan)',
+        '7-day histogram, `resourceId:*` (every record; a scan)',
         () =>
           store.histogram({
-            query: parseQuery('level:>=trace'),
+            query: parseQuery('resourceId:*'),
             from,
             to,
             intervalMicros: autoInterval(from, to),
@@ -233,7 +240,7 @@ async function main(): Promise<void> {
         false,
       ],
       [
-        '7-day histogram, `level:error`',
+        '7-day histogram, `level:error` (rollup)',
         () =>
           store.histogram({
             query: parseQuery('level:error'),
@@ -245,6 +252,12 @@ async function main(): Promise<void> {
       ],
       ['total of `*` (rollup)', () => store.count({ query: parseQuery('*') }), false],
       [`total of \`${COMMON_WORD}\``, () => store.count({ query: parseQuery(COMMON_WORD) }), true],
+      [
+        'since: one 2,000-record batch (live tail)',
+        () => store.since(parseQuery('*'), String(tailFrom), 2000, String(tailFrom + 2000n)),
+        false,
+      ],
+      ['context 20 / 20', () => store.context(String(tailFrom), 20, 20), false],
     ];
     md.push(`### Queries at ${stats.records.toLocaleString('en')} records (median of ${RUNS}, ms)`, '');
     md.push('| query | p50 | max |', '|---|---|---|');

@@ -371,6 +371,13 @@ export function storeConformance(name: string, factory: StoreFactory, ready: () 
         inRange.filter((r) => r.level === 'error').length,
       );
       expect(await st.count({ query: all })).toBe(records.length);
+      const warnUp = (r: StoredRecord) => ['warn', 'error', 'fatal'].includes(r.level);
+      expect(await st.count({ query: q('level:>=warn'), from: from + 1, to: to - 1 })).toBe(
+        inRange.filter((r) => warnUp(r) && r.ts > from && r.ts < to).length,
+      );
+      expect(await st.count({ query: q('-level:debug AND level:*') })).toBe(
+        records.filter((r) => r.level !== 'debug').length,
+      );
       expect(await st.timeBounds({ query: all })).toEqual({
         from: sorted[sorted.length - 1]!.ts,
         to: sorted[0]!.ts,
@@ -394,6 +401,11 @@ export function storeConformance(name: string, factory: StoreFactory, ready: () 
       ['*', 7 * 60_000_000, 'mid', 'mid'],
       ['*', 1_000_000, 'mid', 'mid'],
       ['level:error OR level:info', HOUR, undefined, undefined],
+      ['level:>=warn', 60_000_000, 'mid', 'mid'],
+      ['-level:debug', HOUR, 'mid', undefined],
+      ['level:error AND level:info', HOUR, undefined, undefined],
+      ['level:(fatal OR warn) AND timestamp:>=2024-03-11T00:00:00Z', 10 * 60_000_000, undefined, 'mid'],
+      ['level:error AND NOT timeout', HOUR, undefined, undefined],
       ['timeout', 30 * 60_000_000, 'mid', undefined],
     ] as const)('histogram of %s by %d µs (from %s, to %s)', async ([query, step, fromAt, toAt], t) => {
       const st = await store();

@@ -31,7 +31,11 @@ const ADMIN_URL = process.env.SAWMILL_TEST_PG_URL ?? 'postgres://postgres@127.0.
  * CI=true an unreachable server fails the run; elsewhere `ready()` is false and the cases skip,
  * loudly.
  */
-export function usePostgres(): { factory: StoreFactory; ready: () => boolean } {
+export function usePostgres(): {
+  factory: StoreFactory;
+  database: () => Promise<{ url: string; drop(): Promise<void> }>;
+  ready: () => boolean;
+} {
   const run = `sawmill_test_${randomBytes(4).toString('hex')}`;
   let admin: pg.Client | null = null;
   let created = 0;
@@ -58,7 +62,8 @@ export function usePostgres(): { factory: StoreFactory; ready: () => boolean } {
     await admin.end();
   });
 
-  const factory: StoreFactory = async (opts) => {
+  /** A fresh database; `drop` removes it (also done for every database after the file's tests). */
+  const database = async (): Promise<{ url: string; drop(): Promise<void> }> => {
     const db = `${run}_${++created}`;
     // A UTF-8 ctype explicitly: the store needs one to know letters beyond ASCII.
     await admin!.query(
@@ -67,8 +72,18 @@ export function usePostgres(): { factory: StoreFactory; ready: () => boolean } {
     databases.push(db);
     const url = new URL(ADMIN_URL);
     url.pathname = `/${db}`;
-    const store = new PostgresStore({
+    return {
       url: url.toString(),
+      drop: async () => {
+        await admin!.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      },
+    };
+  };
+
+  const factory: StoreFactory = async (opts) => {
+    const db = await database();
+    const store = new PostgresStore({
+      url: db.url,
       queryTimeoutMs: opts?.queryTimeoutMs ?? 10_000,
       poolSize: 4,
     });
@@ -77,9 +92,9 @@ export function usePostgres(): { factory: StoreFactory; ready: () => boolean } {
       store,
       async cleanup() {
         await store.close();
-        await admin!.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+        await db.drop();
       },
     };
   };
-  return { factory, ready: () => admin !== null };
+  return { factory, database, ready: () => admin !== null };
 }

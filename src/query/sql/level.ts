@@ -1,5 +1,5 @@
 import { normaliseLevel } from '../../model/level.js';
-import { LEVELS } from '../../model/record.js';
+import { LEVELS, type Level } from '../../model/record.js';
 import { attrText } from './columns.js';
 import { anyOf, type CompileContext } from './context.js';
 import { escapeLike } from './patterns.js';
@@ -22,14 +22,18 @@ export function levelEquals(ctx: CompileContext, value: string): string {
 
 /** `level:>=warn`: ranges follow severity (trace < debug < info < warn < error < fatal), not spelling. */
 export function levelRange(ctx: CompileContext, bounds: Bounds): string {
+  const column = ctx.dialect.column('level');
+  return anyOf(levelsInRange(bounds).map((level) => `${column} = ${ctx.param(level)}`));
+}
+
+/** The levels a level range keeps (a store's rollup reuses it to answer the same filter). */
+export function levelsInRange(bounds: Bounds): Level[] {
   const rank = (name: string) => LEVELS.indexOf(normaliseLevel(name).level);
-  const inRange = LEVELS.filter((_, i) => {
+  return LEVELS.filter((_, i) => {
     if (bounds.gt !== undefined && !(i > rank(bounds.gt))) return false;
     if (bounds.gte !== undefined && !(i >= rank(bounds.gte))) return false;
     if (bounds.lt !== undefined && !(i < rank(bounds.lt))) return false;
     if (bounds.lte !== undefined && !(i <= rank(bounds.lte))) return false;
     return true;
   });
-  const column = ctx.dialect.column('level');
-  return anyOf(inRange.map((level) => `${column} = ${ctx.param(level)}`));
 }

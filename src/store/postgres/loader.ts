@@ -45,7 +45,9 @@ export async function loadBatch(
   const c = await pool.connect();
   try {
     await c.query('BEGIN');
-    const keys = [...new Set(parts.map((p) => p.key))];
+    // Sorted: two batches holding the same keys in different orders (redelivered messages
+    // regrouped by other workers) then lock them in the same order, never deadlocking.
+    const keys = [...new Set(parts.map((p) => p.key))].sort();
     const { rows } = await c.query<{ key: string }>(
       `INSERT INTO ${LOADED} (key) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING RETURNING key`,
       [keys],
@@ -74,7 +76,8 @@ export async function loadBatch(
       for (const p of todo) maxTs = Math.max(maxTs, p.maxTs);
     }
     await c.query('COMMIT');
-    return { inserted, appliedKeys: keys.filter((k) => fresh.has(k)), maxTs };
+    const appliedKeys = [...new Set(parts.map((p) => p.key))].filter((k) => fresh.has(k));
+    return { inserted, appliedKeys, maxTs };
   } catch (err) {
     await c.query('ROLLBACK').catch(() => {});
     // A partition this load counted on may have been dropped meanwhile (retention).

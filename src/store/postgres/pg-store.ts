@@ -4,7 +4,6 @@ import type { QueryNode } from '../../query/ast.js';
 import { compileWhere } from '../../query/sql/compile.js';
 import { postgresDialect } from '../../query/sql/postgres.js';
 import { extractTimeBounds } from '../../query/time.js';
-import { onlyTime } from '../duckdb/rollup.js';
 import { QueryTimeoutError } from '../errors.js';
 import { summariseFields } from '../field-summary.js';
 import { MAX_BUCKETS } from '../interval.js';
@@ -24,6 +23,7 @@ import type {
   Store,
   StoreStats,
 } from '../store.js';
+import { rollupLevels } from './level-filter.js';
 import { loadBatch } from './loader.js';
 import { migrate } from './migrate.js';
 import { daysAhead, PartitionCache } from './partitions.js';
@@ -145,8 +145,8 @@ export class PostgresStore implements Store {
     const ms = Math.max(1, Math.floor(this.opts.queryTimeoutMs));
     const c = await this.pool.connect();
     try {
-      // jit off: compiling a plan costs 10-50 ms, far more than a LIMIT 51 page or an indexed
-      // count takes (measured in bench/postgres.ts; docs/postgres.md).
+      // jit off: a plan whose estimated cost passes jit_above_cost (a scan of millions of rows)
+      // would be compiled first, which pays off only for long analytical scans (docs/postgres.md).
       await c.query(
         `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL statement_timeout = ${ms}; SET LOCAL jit = off`,
       );
@@ -217,10 +217,14 @@ export class PostgresStore implements Store {
     query: QueryNode,
     w: { sql: string; params: unknown[]; from?: number; to?: number },
   ): Promise<number> {
-    if (onlyTime(query)) {
+    const levels = rollupLevels(query);
+    if (levels !== null) {
       // One bucket wider than any timestamp: the rollup's sum is the count.
       const params: unknown[] = [];
-      const rows = await q<{ n: string }>(rollupCountsSql(LOGS, 2 ** 62, w.from, w.to, params), params);
+      const rows = await q<{ n: string }>(
+        rollupCountsSql(LOGS, 2 ** 62, w.from, w.to, params, levels),
+        params,
+      );
       return rows.reduce((sum, r) => sum + Number(r.n), 0);
     }
     const rows = await q<{ n: string }>(`SELECT count(*) AS n FROM ${LOGS} WHERE ${w.sql}`, w.params);
@@ -261,11 +265,12 @@ export class PostgresStore implements Store {
     if (w.from !== undefined && w.to !== undefined) {
       interval = Math.max(interval, Math.ceil((w.to - w.from + 1) / MAX_BUCKETS));
     }
+    const levels = rollupLevels(p.query);
     const rows = await this.read(async (q) => {
-      if (onlyTime(p.query) && interval % MINUTE === 0) {
+      if (levels !== null && interval % MINUTE === 0) {
         const params: unknown[] = [];
         return q<{ bucket: string; level: string; n: string }>(
-          rollupCountsSql(LOGS, interval, w.from, w.to, params),
+          rollupCountsSql(LOGS, interval, w.from, w.to, params, levels),
           params,
         );
       }

@@ -1,3 +1,4 @@
+import { LEVELS } from '../../model/record.js';
 import { ROLLUP } from './schema.js';
 
 /**
@@ -46,8 +47,10 @@ export function rollupCountsSql(
   from: number | undefined,
   to: number | undefined,
   params: unknown[],
+  /** Only these levels (a level filter, level-filter.ts); all when absent. */
+  levels?: readonly string[],
 ): string {
-  const p = (v: number) => `$${params.push(v)}`;
+  const p = (v: unknown) => `$${params.push(v)}`;
   const iv = p(interval);
   let lo = from === undefined ? undefined : Math.ceil(from / MINUTE) * MINUTE;
   let hi = to === undefined ? undefined : Math.floor((to + 1) / MINUTE) * MINUTE;
@@ -60,14 +63,16 @@ export function rollupCountsSql(
     edges.push(`(ts >= ${EPOCH_PLUS(p(from))} AND ts < ${EPOCH_PLUS(p(lo!))})`);
   if (to !== undefined && to >= hi!)
     edges.push(`(ts >= ${EPOCH_PLUS(p(hi!))} AND ts <= ${EPOCH_PLUS(p(to))})`);
+  const level =
+    levels === undefined || levels.length >= LEVELS.length ? '' : ` AND level = ANY(${p(levels)}::text[])`;
   const bucket = (us: string) => `(${us} / ${iv}::bigint) * ${iv}::bigint`;
   const parts = [
     `SELECT ${bucket('minute')} AS bucket, level, sum(n)::bigint AS n FROM ${ROLLUP}
-     WHERE ${whole.length > 0 ? whole.join(' AND ') : 'true'} GROUP BY 1, 2`,
+     WHERE ${whole.length > 0 ? whole.join(' AND ') : 'true'}${level} GROUP BY 1, 2`,
   ];
   if (edges.length > 0) {
     parts.push(
-      `SELECT ${bucket('(extract(epoch FROM ts) * 1000000)::bigint')} AS bucket, level, count(*) AS n FROM ${logs} WHERE ${edges.join(' OR ')} GROUP BY 1, 2`,
+      `SELECT ${bucket('(extract(epoch FROM ts) * 1000000)::bigint')} AS bucket, level, count(*) AS n FROM ${logs} WHERE (${edges.join(' OR ')})${level} GROUP BY 1, 2`,
     );
   }
   // int8 and numeric come back from node-postgres as strings: exact.
