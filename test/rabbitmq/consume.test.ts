@@ -106,6 +106,32 @@ describe('RabbitMqBuffer delivery', () => {
     await proxy.stop();
   });
 
+  it('keeps acking on its own connection while the broker blocks its publishing one', async (t) => {
+    if (!vhost) return t.skip();
+    const proxy = new BrokerProxy();
+    await proxy.start();
+    // An `all` node: one buffer that publishes and consumes.
+    const node = await buffer({}, proxy.port);
+    const got: string[] = [];
+    node.startDelivery(async (b) => {
+      got.push(...b.parts.map((p) => p.key));
+    });
+    await waitFor(() => node.connected && proxy.connections === 2, 5000, 'consuming connection');
+    proxy.stallClientToBroker(0); // the publishing connection, opened first
+    const other = await buffer({ queue: node.queue });
+    const r = records(2);
+    for (let i = 0; i < 5; i++) await other.append(r.lines, r.bounds);
+    await waitFor(() => got.length === 5, 5000, 'deliveries');
+    await sleep(200);
+    // Had the acks not reached the broker, dropping the connections would bring the messages back.
+    await proxy.stop();
+    await sleep(300);
+    const look = await inspect(vhost.url());
+    expect(await look.count(node.queue)).toBe(0);
+    expect(got).toHaveLength(5);
+    await look.close();
+  });
+
   it('retries a failed delivery and then delivers it', async (t) => {
     if (!vhost) return t.skip();
     const { ingest, worker } = await pair();

@@ -67,6 +67,8 @@ export class Consumer {
   constructor(
     private readonly opts: ConsumerOptions,
     private readonly deliver: Deliver,
+    /** The node's publishing session, for dead letters (null or dead while it reconnects). */
+    private readonly publisher: () => Session | null,
   ) {
     this.done = this.loop();
   }
@@ -315,16 +317,13 @@ export class Consumer {
         return;
       }
       try {
-        await item.session.publishConfirmed(
-          deadQueueName(this.opts.queue),
-          item.msg.content,
-          options(headers),
-        );
+        const pub = this.publisher();
+        if (!pub || pub.dead) throw new SessionLost('the publishing connection is down');
+        await pub.publishConfirmed(deadQueueName(this.opts.queue), item.msg.content, options(headers));
         this.ack(item);
         return;
       } catch (err) {
         this.opts.onError(err);
-        if (err instanceof SessionLost) continue;
         // Headers a malformed message brought along may not encode (too large): keep only ours.
         if (err instanceof RangeError || err instanceof TypeError) headers = failure;
         await sleep(backoff, this.stopSignal.signal);
