@@ -132,6 +132,25 @@ describe('RabbitMqBuffer delivery', () => {
     await look.close();
   });
 
+  it('holds at most about maxHeldBytes of messages, whatever the prefetch', async (t) => {
+    if (!vhost) return t.skip();
+    const { ingest, worker } = await pair({ maxHeldBytes: 40_000, prefetch: 500, maxBatchRecords: 50 });
+    const r = records(50); // ~3.6 kB a message
+    const size = r.lines.join('\n').length;
+    for (let i = 0; i < 100; i++) await ingest.append(r.lines, r.bounds);
+    let delivered = 0;
+    let maxDepth = 0;
+    worker.startDelivery(async (b) => {
+      maxDepth = Math.max(maxDepth, worker.depthBytes());
+      await sleep(5);
+      delivered += b.parts.length;
+    });
+    await waitFor(() => delivered === 100, 20_000, 'all delivered');
+    // The first window (16 messages) before any size is known, then windows of 40 kB / 3.6 kB.
+    expect(maxDepth).toBeLessThanOrEqual(Math.max(16 * size, 40_000 + 11 * size));
+    expect(maxDepth).toBeLessThan(100 * size);
+  });
+
   it('retries a failed delivery and then delivers it', async (t) => {
     if (!vhost) return t.skip();
     const { ingest, worker } = await pair();

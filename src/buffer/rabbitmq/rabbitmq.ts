@@ -17,6 +17,11 @@ export interface RabbitMqBufferOptions {
   maxQueueBytes?: number;
   /** Worker: messages the broker may hand over before they are acked (memory ≈ prefetch × message size). Default 200. */
   prefetch?: number;
+  /**
+   * Worker: bytes of messages held (prefetched, loading) past which it stops taking more, and which
+   * sizes the prefetch window (RabbitMQ counts it in messages only). Default 256 MiB.
+   */
+  maxHeldBytes?: number;
   /** Worker: failures of a message, delivered on its own, before it is dead-lettered. Default 5. */
   maxAttempts?: number;
   /** Worker: most records in one store load (a message larger than this is loaded alone). Default 20,000. */
@@ -76,6 +81,7 @@ export class RabbitMqBuffer implements IngestBuffer {
       queue: this.queue,
       maxQueueBytes: opts.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES,
       prefetch: opts.prefetch ?? 200,
+      maxHeldBytes: opts.maxHeldBytes ?? 256 * 1024 * 1024,
       maxAttempts: opts.maxAttempts ?? 5,
       maxBatchRecords: opts.maxBatchRecords ?? 20_000,
       maxUnconfirmedBytes: opts.maxUnconfirmedBytes ?? 64 * 1024 * 1024,
@@ -163,6 +169,7 @@ export class RabbitMqBuffer implements IngestBuffer {
       {
         queue: this.queue,
         prefetch: this.o.prefetch,
+        maxHeldBytes: this.o.maxHeldBytes,
         maxAttempts: this.o.maxAttempts,
         maxBatchRecords: this.o.maxBatchRecords,
         lingerMs: this.o.lingerMs,
