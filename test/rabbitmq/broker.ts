@@ -111,6 +111,17 @@ export class BrokerProxy {
   }
 
   /**
+   * Stop forwarding what the n-th connection (in connecting order) sends, as a broker that
+   * blocked a publishing connection stops reading its socket; the other direction still flows.
+   */
+  stallClientToBroker(n: number): void {
+    const pair = [...this.pairs][n];
+    if (!pair) throw new Error(`no connection ${n}`);
+    pair.client.unpipe(pair.upstream);
+    pair.client.pause();
+  }
+
+  /**
    * Send a frame to every client as if the broker had sent it (only safe while the connection is
    * idle, between frames): used to fake `connection.blocked`/`unblocked` without a real alarm.
    */

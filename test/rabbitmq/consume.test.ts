@@ -106,6 +106,51 @@ describe('RabbitMqBuffer delivery', () => {
     await proxy.stop();
   });
 
+  it('keeps acking on its own connection while the broker blocks its publishing one', async (t) => {
+    if (!vhost) return t.skip();
+    const proxy = new BrokerProxy();
+    await proxy.start();
+    // An `all` node: one buffer that publishes and consumes.
+    const node = await buffer({}, proxy.port);
+    const got: string[] = [];
+    node.startDelivery(async (b) => {
+      got.push(...b.parts.map((p) => p.key));
+    });
+    await waitFor(() => node.connected && proxy.connections === 2, 5000, 'consuming connection');
+    proxy.stallClientToBroker(0); // the publishing connection, opened first
+    const other = await buffer({ queue: node.queue });
+    const r = records(2);
+    for (let i = 0; i < 5; i++) await other.append(r.lines, r.bounds);
+    await waitFor(() => got.length === 5, 5000, 'deliveries');
+    await sleep(200);
+    // Had the acks not reached the broker, dropping the connections would bring the messages back.
+    await proxy.stop();
+    await sleep(300);
+    const look = await inspect(vhost.url());
+    expect(await look.count(node.queue)).toBe(0);
+    expect(got).toHaveLength(5);
+    await look.close();
+  });
+
+  it('holds at most about maxHeldBytes of messages, whatever the prefetch', async (t) => {
+    if (!vhost) return t.skip();
+    const { ingest, worker } = await pair({ maxHeldBytes: 40_000, prefetch: 500, maxBatchRecords: 50 });
+    const r = records(50); // ~3.6 kB a message
+    const size = r.lines.join('\n').length;
+    for (let i = 0; i < 100; i++) await ingest.append(r.lines, r.bounds);
+    let delivered = 0;
+    let maxDepth = 0;
+    worker.startDelivery(async (b) => {
+      maxDepth = Math.max(maxDepth, worker.depthBytes());
+      await sleep(5);
+      delivered += b.parts.length;
+    });
+    await waitFor(() => delivered === 100, 20_000, 'all delivered');
+    // The first window (16 messages) before any size is known, then windows of 40 kB / 3.6 kB.
+    expect(maxDepth).toBeLessThanOrEqual(Math.max(16 * size, 40_000 + 11 * size));
+    expect(maxDepth).toBeLessThan(100 * size);
+  });
+
   it('retries a failed delivery and then delivers it', async (t) => {
     if (!vhost) return t.skip();
     const { ingest, worker } = await pair();

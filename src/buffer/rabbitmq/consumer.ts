@@ -25,6 +25,7 @@ import { deadQueueName } from './topology.js';
 export interface ConsumerOptions {
   queue: string;
   prefetch: number;
+  maxHeldBytes: number;
   maxAttempts: number;
   maxBatchRecords: number;
   lingerMs: number;
@@ -48,6 +49,20 @@ interface Item {
 
 type Deliver = (batch: LoadBatch) => Promise<void>;
 
+/** The consumer on the current session's channel; `tag` is null while cancelled (paused). */
+interface Current {
+  ch: Channel;
+  tag: string | null;
+  session: Session;
+  /** Prefetch window of the running consumer. */
+  window: number;
+  /** A cancel or consume is in flight. */
+  switching: boolean;
+}
+
+/** Prefetch window until the first message shows how large messages are. */
+const INITIAL_WINDOW = 16;
+
 /** Transient failures of a multi-message batch before its messages are tried one by one. */
 const SPLIT_AFTER_TRANSIENT = 3;
 /** Transient failures of a message on its own before another message is tried as a probe. */
@@ -61,12 +76,15 @@ export class Consumer {
   private stopping = false;
   private readonly stopSignal = new AbortController();
   private wake: (() => void) | null = null;
-  private current: { ch: Channel; tag: string | null; session: Session } | null = null;
+  private current: Current | null = null;
+  private maxSeenBytes = 0;
   private readonly done: Promise<void>;
 
   constructor(
     private readonly opts: ConsumerOptions,
     private readonly deliver: Deliver,
+    /** The node's publishing session, for dead letters (null or dead while it reconnects). */
+    private readonly publisher: () => Session | null,
   ) {
     this.done = this.loop();
   }
@@ -75,23 +93,72 @@ export class Consumer {
   async attach(session: Session): Promise<void> {
     if (this.stopping) return;
     const ch = await session.conn.createChannel();
-    const cur = { ch, tag: null as string | null, session };
+    const cur: Current = { ch, tag: null, session, window: 0, switching: true };
     this.current = cur;
     ch.on('error', (err: Error) => session.kill(err));
     ch.on('close', () => {
       if (!this.stopping) session.kill(new Error('consumer channel closed'));
     });
-    await ch.prefetch(this.opts.prefetch);
-    const { consumerTag } = await ch.consume(
+    await this.consume(cur);
+    cur.switching = false;
+    this.flow();
+  }
+
+  /**
+   * The prefetch window, in messages (RabbitMQ has no window in bytes): as many of the largest
+   * message seen so far as fit in maxHeldBytes; a few until a message was seen.
+   */
+  private window(): number {
+    if (this.maxSeenBytes === 0) return Math.min(this.opts.prefetch, INITIAL_WINDOW);
+    const fit = Math.floor(this.opts.maxHeldBytes / this.maxSeenBytes);
+    return Math.max(1, Math.min(this.opts.prefetch, fit));
+  }
+
+  private async consume(cur: Current): Promise<void> {
+    const window = this.window();
+    await cur.ch.prefetch(window); // applies to consumers started after it
+    if (this.stopping || cur.session.dead) return;
+    const { consumerTag } = await cur.ch.consume(
       this.opts.queue,
       (msg) => {
         // null: the broker cancelled us (queue deleted); a new session declares it again.
-        if (msg === null) session.kill(new Error(`consumer of ${this.opts.queue} cancelled by the broker`));
-        else this.receive(msg, ch, session);
+        if (msg === null)
+          cur.session.kill(new Error(`consumer of ${this.opts.queue} cancelled by the broker`));
+        else this.receive(msg, cur.ch, cur.session);
       },
       { noAck: false },
     );
+    cur.window = window;
     cur.tag = consumerTag;
+  }
+
+  /**
+   * Memory bound. Past maxHeldBytes, cancel the consumer (what is held stays ours and ackable);
+   * at half of it, consume again. Also restart it when the window no longer fits the messages
+   * seen (it starts small, grows once messages turn out small, shrinks if larger ones come).
+   */
+  private flow(): void {
+    const cur = this.current;
+    if (!cur || cur.switching || cur.session.dead || this.stopping) return;
+    const kill = (err: unknown) => cur.session.kill(err instanceof Error ? err : new Error(String(err)));
+    if (cur.tag) {
+      const want = this.window();
+      if (this.heldBytes > this.opts.maxHeldBytes || want >= cur.window * 2 || want * 2 <= cur.window) {
+        const tag = cur.tag;
+        cur.tag = null;
+        cur.switching = true;
+        cur.ch.cancel(tag).then(() => {
+          cur.switching = false;
+          this.flow();
+        }, kill);
+      }
+    } else if (this.heldBytes <= this.opts.maxHeldBytes / 2) {
+      cur.switching = true;
+      this.consume(cur).then(() => {
+        cur.switching = false;
+        this.flow();
+      }, kill);
+    }
   }
 
   private receive(msg: ConsumeMessage, ch: Channel, session: Session): void {
@@ -110,6 +177,8 @@ export class Consumer {
     });
     this.readyRecords += records;
     this.heldBytes += msg.content.length;
+    if (msg.content.length > this.maxSeenBytes) this.maxSeenBytes = msg.content.length;
+    this.flow();
     this.wake?.();
   }
 
@@ -315,16 +384,13 @@ export class Consumer {
         return;
       }
       try {
-        await item.session.publishConfirmed(
-          deadQueueName(this.opts.queue),
-          item.msg.content,
-          options(headers),
-        );
+        const pub = this.publisher();
+        if (!pub || pub.dead) throw new SessionLost('the publishing connection is down');
+        await pub.publishConfirmed(deadQueueName(this.opts.queue), item.msg.content, options(headers));
         this.ack(item);
         return;
       } catch (err) {
         this.opts.onError(err);
-        if (err instanceof SessionLost) continue;
         // Headers a malformed message brought along may not encode (too large): keep only ours.
         if (err instanceof RangeError || err instanceof TypeError) headers = failure;
         await sleep(backoff, this.stopSignal.signal);
@@ -347,11 +413,13 @@ export class Consumer {
       }
     }
     this.heldBytes -= item.msg.content.length;
+    this.flow();
   }
 
   /** Let go of a message without acking it: the broker gives it to a consumer again. */
   private release(item: Item): void {
     this.heldBytes -= item.msg.content.length;
+    this.flow();
   }
 
   private pruneDead(): void {

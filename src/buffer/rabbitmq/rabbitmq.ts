@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { LoadBatch, PartBounds } from '../../store/store.js';
 import { type IngestBuffer, OverloadedError } from '../buffer.js';
 import { Consumer } from './consumer.js';
+import { Link } from './link.js';
 import { encodeBody, publishOptions } from './message.js';
-import { BrokerRefused, redactUrl, Session, SessionLost, sleep, Unroutable } from './session.js';
-import { DEFAULT_MAX_QUEUE_BYTES, DEFAULT_QUEUE, declareTopology } from './topology.js';
+import { BrokerRefused, redactUrl, type Session, SessionLost, sleep, Unroutable } from './session.js';
+import { DEFAULT_MAX_QUEUE_BYTES, DEFAULT_QUEUE } from './topology.js';
 import { isTransientError } from './transient.js';
 
 export interface RabbitMqBufferOptions {
@@ -16,6 +17,11 @@ export interface RabbitMqBufferOptions {
   maxQueueBytes?: number;
   /** Worker: messages the broker may hand over before they are acked (memory ≈ prefetch × message size). Default 200. */
   prefetch?: number;
+  /**
+   * Worker: bytes of messages held (prefetched, loading) past which it stops taking more, and which
+   * sizes the prefetch window (RabbitMQ counts it in messages only). Default 256 MiB.
+   */
+  maxHeldBytes?: number;
   /** Worker: failures of a message, delivered on its own, before it is dead-lettered. Default 5. */
   maxAttempts?: number;
   /** Worker: most records in one store load (a message larger than this is loaded alone). Default 20,000. */
@@ -51,12 +57,17 @@ export class RabbitMqBuffer implements IngestBuffer {
   readonly queue: string;
   private readonly token = randomBytes(8).toString('hex');
   private seq = 0;
-  private session: Session | null = null;
+  /** Publishing connection: appends, and a worker's dead letters. */
+  private readonly pub: Link;
+  /**
+   * A worker's consuming connection, separate from the publishing one as RabbitMQ advises: when
+   * the broker blocks publishers (memory or disk alarm) it stops reading their connections, which
+   * would also stop this node's acks — and without acks the queue cannot drain the alarm away.
+   */
+  private sub: Link | null = null;
+  private opened = false;
   private closing = false;
-  private readonly stop = new AbortController();
-  private loopDone: Promise<void> | null = null;
-  private firstSession: { resolve: () => void; promise: Promise<void> };
-  private lastError: unknown = null;
+  private closed: Promise<void> | null = null;
   private unconfirmedBytes = 0;
   /** In-flight appends, oldest first (Map keeps insertion order): for the confirm timeout and close. */
   private readonly inflight = new Map<string, { at: number; session: Session; done: Promise<unknown> }>();
@@ -70,6 +81,7 @@ export class RabbitMqBuffer implements IngestBuffer {
       queue: this.queue,
       maxQueueBytes: opts.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES,
       prefetch: opts.prefetch ?? 200,
+      maxHeldBytes: opts.maxHeldBytes ?? 256 * 1024 * 1024,
       maxAttempts: opts.maxAttempts ?? 5,
       maxBatchRecords: opts.maxBatchRecords ?? 20_000,
       maxUnconfirmedBytes: opts.maxUnconfirmedBytes ?? 64 * 1024 * 1024,
@@ -81,39 +93,40 @@ export class RabbitMqBuffer implements IngestBuffer {
       retryMaxMs: opts.retryMaxMs ?? 10_000,
       isTransient: opts.isTransient ?? isTransientError,
     };
-    let resolve!: () => void;
-    const promise = new Promise<void>((r) => {
-      resolve = r;
+    this.pub = new Link({
+      url: opts.url,
+      name: 'publishing',
+      queue: this.queue,
+      maxQueueBytes: this.o.maxQueueBytes,
+      heartbeatSeconds: this.o.heartbeatSeconds,
+      onError: opts.onError,
     });
-    this.firstSession = { resolve, promise };
   }
 
   /** Connect and declare the topology; rejects if the broker cannot be reached within openTimeoutMs. */
   async open(): Promise<void> {
-    if (this.loopDone) throw new Error('already open');
-    this.loopDone = this.connectLoop();
-    const timedOut = Symbol('timeout');
-    const r = await Promise.race([
-      this.firstSession.promise,
-      sleep(this.o.openTimeoutMs).then(() => timedOut),
-    ]);
-    if (r === timedOut) {
+    if (this.opened) throw new Error('already open');
+    this.opened = true;
+    this.pub.start();
+    if (!(await this.pub.waitUp(this.o.openTimeoutMs))) {
       await this.close();
-      const why = this.lastError instanceof Error ? this.lastError.message : String(this.lastError);
-      throw new Error(`cannot reach RabbitMQ at ${redactUrl(this.opts.url)}: ${why}`);
+      const e = this.pub.lastError;
+      throw new Error(
+        `cannot reach RabbitMQ at ${redactUrl(this.opts.url)}: ${e instanceof Error ? e.message : e}`,
+      );
     }
     this.timer = setInterval(() => this.checkConfirmTimeout(), 1000);
     this.timer.unref();
   }
 
-  /** Whether a broker connection is up right now (for /readyz). */
+  /** Whether this node's broker connections are up right now (for /readyz). */
   get connected(): boolean {
-    return this.session !== null && !this.session.dead;
+    return this.pub.up && (this.sub === null || this.sub.up);
   }
 
   append(lines: string[], bounds: PartBounds): Promise<void> {
     if (this.closing) return Promise.reject(new OverloadedError('server is shutting down', 503, 1));
-    const s = this.session;
+    const s = this.pub.session;
     if (!s || s.dead)
       return Promise.reject(new OverloadedError('the durable buffer (RabbitMQ) is not reachable', 503, 2));
     if (s.blocked)
@@ -156,6 +169,7 @@ export class RabbitMqBuffer implements IngestBuffer {
       {
         queue: this.queue,
         prefetch: this.o.prefetch,
+        maxHeldBytes: this.o.maxHeldBytes,
         maxAttempts: this.o.maxAttempts,
         maxBatchRecords: this.o.maxBatchRecords,
         lingerMs: this.o.lingerMs,
@@ -165,8 +179,23 @@ export class RabbitMqBuffer implements IngestBuffer {
         onError: this.opts.onError,
       },
       deliver,
+      () => this.pub.session,
     );
-    if (this.session && !this.session.dead) this.attachConsumer(this.session);
+    const consumer = this.consumer;
+    this.sub = new Link({
+      url: this.opts.url,
+      name: 'consuming',
+      queue: this.queue,
+      maxQueueBytes: this.o.maxQueueBytes,
+      heartbeatSeconds: this.o.heartbeatSeconds,
+      onError: this.opts.onError,
+      onSession: (s) =>
+        consumer.attach(s).catch((err: unknown) => {
+          this.opts.onError(err);
+          s.kill(err instanceof Error ? err : new Error(String(err)));
+        }),
+    });
+    if (!this.closing) this.sub.start();
   }
 
   /**
@@ -174,18 +203,17 @@ export class RabbitMqBuffer implements IngestBuffer {
    * (at most confirmTimeoutMs), then close the connection.
    */
   async close(): Promise<void> {
-    if (this.closing) {
-      await this.loopDone;
-      return;
-    }
+    if (this.closing) return this.closed ?? undefined;
     this.closing = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.consumer?.stop();
-    const pending = [...this.inflight.values()].map((p) => p.done);
-    if (pending.length > 0) await Promise.race([Promise.all(pending), sleep(this.o.confirmTimeoutMs)]);
-    this.stop.abort();
-    await this.session?.close();
-    await this.loopDone;
+    this.closed = (async () => {
+      if (this.timer) clearInterval(this.timer);
+      await this.consumer?.stop();
+      await this.sub?.close();
+      const pending = [...this.inflight.values()].map((p) => p.done);
+      if (pending.length > 0) await Promise.race([Promise.all(pending), sleep(this.o.confirmTimeoutMs)]);
+      await this.pub.close();
+    })();
+    return this.closed;
   }
 
   private settled(key: string, bytes: number): void {
@@ -211,52 +239,5 @@ export class RabbitMqBuffer implements IngestBuffer {
     const { at, session } = oldest.value;
     if (!session.dead && performance.now() - at > this.o.confirmTimeoutMs)
       session.kill(new Error(`RabbitMQ did not confirm a publish within ${this.o.confirmTimeoutMs} ms`));
-  }
-
-  private attachConsumer(s: Session): void {
-    this.consumer?.attach(s).catch((err: unknown) => {
-      this.opts.onError(err);
-      s.kill(err instanceof Error ? err : new Error(String(err)));
-    });
-  }
-
-  /** Keep one session up: connect, declare, serve until it dies, back off, again. */
-  private async connectLoop(): Promise<void> {
-    let delay = 100;
-    while (!this.closing) {
-      let s: Session | null = null;
-      try {
-        s = await Session.open({
-          url: this.opts.url,
-          heartbeatSeconds: this.o.heartbeatSeconds,
-          connectTimeoutMs: 5000,
-        });
-        await declareTopology(s.conn, this.queue, this.o.maxQueueBytes, this.opts.onError);
-      } catch (err) {
-        this.lastError = err;
-        this.opts.onError(err);
-        s?.kill(err instanceof Error ? err : new Error(String(err)));
-        s = null;
-      }
-      if (s) {
-        if (this.closing) {
-          await s.close();
-          return;
-        }
-        this.session = s;
-        delay = 100;
-        if (this.consumer) this.attachConsumer(s);
-        this.firstSession.resolve();
-        const cause = await s.died;
-        if (!this.closing) {
-          this.lastError = cause;
-          this.opts.onError(new Error(`lost the RabbitMQ connection: ${cause.message}`, { cause }));
-        }
-      }
-      if (this.closing) return;
-      // Full jitter around the delay, so many nodes do not reconnect in lockstep.
-      await sleep(delay * (0.5 + Math.random()), this.stop.signal);
-      delay = Math.min(delay * 2, 5000);
-    }
   }
 }
