@@ -215,6 +215,32 @@ describe('RabbitMqBuffer delivery', () => {
     await look.close();
   });
 
+  it('dead-letters nothing during a store outage, whatever the batch shapes and probes', async (t) => {
+    if (!vhost) return t.skip();
+    const { ingest, worker, queue } = await pair({ maxAttempts: 2, retryMaxMs: 100 });
+    for (let i = 0; i < 10; i++) {
+      const r = records(3, BigInt(100 * i + 1));
+      await ingest.append(r.lines, r.bounds);
+    }
+    const down = performance.now() + 1500;
+    const loaded = new Set<string>();
+    let failures = 0;
+    worker.startDelivery(async (b) => {
+      if (performance.now() < down) {
+        failures++;
+        throw Object.assign(new Error('terminating connection due to administrator command'), {
+          code: '57P01',
+        });
+      }
+      for (const p of b.parts) loaded.add(p.key);
+    });
+    await waitFor(() => loaded.size === 10, 15_000, 'all loaded after the outage');
+    expect(failures).toBeGreaterThan(5);
+    const look = await inspect(vhost.url());
+    expect(await look.count(`${queue}.dead`)).toBe(0);
+    await look.close();
+  });
+
   it('counts transient-looking failures of a message once the store loaded others meanwhile', async (t) => {
     if (!vhost) return t.skip();
     const { ingest, worker, queue } = await pair({ maxAttempts: 2 });

@@ -211,10 +211,11 @@ export class Consumer {
         continue;
       }
       // Gather what is available now; a short linger lets a burst in flight join the batch (not
-      // when the prefetch window is full: the broker sends nothing more until we ack).
+      // when the prefetch window is full or the consumer paused: nothing more comes until we ack).
+      const window = this.current?.tag ? this.current.window : 0;
       if (
         this.readyRecords < this.opts.maxBatchRecords &&
-        this.ready.length < this.opts.prefetch &&
+        this.ready.length < window &&
         this.opts.lingerMs > 0
       ) {
         await sleep(this.opts.lingerMs, this.stopSignal.signal);

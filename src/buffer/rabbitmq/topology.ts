@@ -8,9 +8,9 @@ import type { ChannelModel } from 'amqplib';
  * Quorum queues (not classic): RabbitMQ's data-safety queue type — replicated by Raft when the
  * broker is a cluster, written and fsync'd before the confirm (classic mirroring is deprecated).
  * They also count redeliveries and enforce a delivery limit with at-least-once dead-lettering,
- * which the poison-message backstop below relies on. Speed is not the reason either way: measured
- * on RabbitMQ 3.10 here (bench/rabbitmq.ts, same run) confirmed publishing was within run-to-run
- * noise for both types (500 records a message, 8 appenders: ~420k records/s quorum, ~390k classic).
+ * which the poison-message backstop below relies on. Speed is not the reason: measured on
+ * RabbitMQ 3.10 here (bench/rabbitmq.ts), confirmed publishing was faster on quorum in one run
+ * and on classic in another (docs/rabbitmq.md), both far above what ingest nodes produce.
  */
 export const DEFAULT_QUEUE = 'sawmill.ingest';
 export const DEFAULT_MAX_QUEUE_BYTES = 4 * 1024 ** 3;
