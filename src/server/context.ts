@@ -1,4 +1,5 @@
 import type { IngestBuffer } from '../buffer/buffer.js';
+import type { DeadLetterAdmin } from '../buffer/dead-letters.js';
 import type { QueryCache } from '../cache/query-cache.js';
 import type { ServerConfig } from '../config.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
@@ -35,28 +36,6 @@ export interface TailSource {
    */
   subscribe(query: QueryNode, send: (records: OutputRecord[]) => void, resumeAfter?: string): () => void;
   readonly size: number;
-}
-
-/** A batch that failed to load too often, as the dead-letter admin API shows it. */
-export interface DeadLetterSummary {
-  key: string;
-  /** Null when the message's headers do not say (a malformed message). */
-  records: number | null;
-  attempts: number;
-  reason: string;
-  firstFailureAt: string | null;
-  lastFailureAt: string | null;
-  bytes: number;
-  /** The start of its first line. */
-  preview: string;
-}
-
-/** Dead letters of the cluster's broker (buffer/rabbitmq/dead-letters.ts). */
-export interface DeadLetterAdmin {
-  list(limit: number): Promise<DeadLetterSummary[]>;
-  count(): Promise<number>;
-  replay(keys?: string[]): Promise<number>;
-  drop(keys: string[]): Promise<number>;
 }
 
 /** The read path: search API, tail, UI, saved searches, dead-letter admin (cluster only). */

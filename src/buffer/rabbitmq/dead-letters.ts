@@ -1,25 +1,9 @@
 import type { Channel, GetMessage, Options } from 'amqplib';
 import { OverloadedError } from '../buffer.js';
+import type { DeadLetter, DeadLetterAdmin } from '../dead-letters.js';
 import { DEAD_HEADERS, H, headerString, truncate } from './message.js';
 import { BrokerRefused, Session, sleep } from './session.js';
 import { DEFAULT_QUEUE, DELIVERY_LIMIT, deadQueueName } from './topology.js';
-
-/** One message in the dead queue, as the HTTP routes and the CLI show it. */
-export interface DeadLetter {
-  /** The message's exactly-once key (what `replay` and `drop` take). */
-  key: string;
-  /** Records in the message (null when its headers do not say: a malformed message). */
-  records: number | null;
-  /** Failed deliveries before it was dead-lettered (0: refused at once as malformed). */
-  attempts: number;
-  reason: string;
-  /** ISO 8601, null when unknown. */
-  firstFailureAt: string | null;
-  lastFailureAt: string | null;
-  bytes: number;
-  /** The start of its first line. */
-  preview: string;
-}
 
 export interface DeadLettersOptions {
   url: string;
@@ -37,7 +21,7 @@ const REPLAY_WINDOW = 64;
  * the dead queue as it was (except for what was already replayed, confirmed and acked — or
  * dropped). While one operation holds messages, a concurrent one does not see them.
  */
-export class DeadLetters {
+export class DeadLetters implements DeadLetterAdmin {
   readonly queue: string;
   readonly deadQueue: string;
   private session: Session | null = null;

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { DeadLetterAdmin } from '../context.js';
+import type { DeadLetterAdmin } from '../../buffer/dead-letters.js';
 import { ApiError } from '../errors.js';
 import { jsonBody } from '../json-body.js';
 import { intParam, type RawParams } from '../params.js';
