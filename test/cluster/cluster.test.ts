@@ -163,7 +163,7 @@ describe('cluster mode (2 ingest, 2 workers, 1 query)', () => {
     );
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(refused.body.error.code).toBe('unavailable');
-    await s.brokerProxy.start();
+    await s.brokerProxy.start(s.brokerProxy.port);
     await waitFor(
       async () =>
         (await postLogs(ingestB.url, JSON.stringify({ message: 'broker back marker' }))).status === 200,

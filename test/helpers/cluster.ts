@@ -1,19 +1,16 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { BrokerProxy, createVhost } from './rabbitmq.js';
 import { ROOT, waitFor } from './server.js';
 import { CI, REDIS_URL, serviceMissing } from './services.js';
-import { TcpProxy } from './tcp-proxy.js';
 
-const run = promisify(execFile);
 export const PG_ADMIN_URL = process.env.SAWMILL_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const RABBIT_PORT = Number(process.env.SAWMILL_TEST_RABBIT_PORT ?? 5672);
 
 /**
  * A cluster's services for one test run, each fresh so runs never see each other's data: a new
- * PostgreSQL database, a new RabbitMQ vhost (reached through a TcpProxy the test can cut or
+ * PostgreSQL database, a new RabbitMQ vhost (reached through a BrokerProxy the test can cut or
  * stop), and a unique cluster name for the Redis keys.
  */
 export interface ClusterServices {
@@ -22,13 +19,12 @@ export interface ClusterServices {
   bufferUrl: string;
   cacheUrl: string;
   /** Between every node and the broker. */
-  brokerProxy: TcpProxy;
+  brokerProxy: BrokerProxy;
   cleanup(): Promise<void>;
 }
 
 export async function createClusterServices(what: string): Promise<ClusterServices | null> {
   const id = randomBytes(4).toString('hex');
-  const name = `sawmill-test-${id}`;
   const db = `sawmill_test_${id}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   try {
@@ -37,14 +33,12 @@ export async function createClusterServices(what: string): Promise<ClusterServic
     serviceMissing(`PostgreSQL at ${PG_ADMIN_URL}`, what, err);
     return null;
   }
-  try {
-    await run('rabbitmqctl', ['add_vhost', name]);
-    await run('rabbitmqctl', ['set_permissions', '-p', name, 'guest', '.*', '.*', '.*']);
-  } catch (err) {
+  const vhost = await createVhost(what);
+  if (!vhost) {
     await admin.end();
-    serviceMissing('RabbitMQ (rabbitmqctl)', what, err);
     return null;
   }
+  const name = vhost.name; // the cluster name: its queues live in the vhost of the same name
   const redis = new Redis(REDIS_URL, {
     lazyConnect: true,
     maxRetriesPerRequest: 1,
@@ -54,26 +48,26 @@ export async function createClusterServices(what: string): Promise<ClusterServic
     await redis.connect();
   } catch (err) {
     await admin.end();
-    await run('rabbitmqctl', ['delete_vhost', name]).catch(() => {});
+    await vhost.delete().catch(() => {});
     serviceMissing(`Redis at ${REDIS_URL}`, what, err);
     return null;
   }
   await admin.query(`CREATE DATABASE ${db}`);
-  const brokerProxy = new TcpProxy(RABBIT_PORT);
-  const proxyPort = await brokerProxy.start();
+  const brokerProxy = new BrokerProxy();
+  await brokerProxy.start();
   const storeUrl = new URL(PG_ADMIN_URL);
   storeUrl.pathname = `/${db}`;
   return {
     name,
     storeUrl: storeUrl.toString(),
-    bufferUrl: `amqp://guest:guest@127.0.0.1:${proxyPort}/${encodeURIComponent(name)}`,
+    bufferUrl: vhost.url(brokerProxy.port),
     cacheUrl: REDIS_URL,
     brokerProxy,
     async cleanup() {
       await brokerProxy.stop();
       await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => {});
       await admin.end();
-      await run('rabbitmqctl', ['delete_vhost', name]).catch(() => {});
+      await vhost.delete().catch(() => {});
       const keys = await redis.keys(`${name}:*`);
       if (keys.length > 0) await redis.del(...keys);
       redis.disconnect();

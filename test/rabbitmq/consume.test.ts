@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RabbitMqBuffer, type RabbitMqBufferOptions } from '../../src/buffer/rabbitmq/rabbitmq.js';
 import type { LoadBatch } from '../../src/store/store.js';
-import { BrokerProxy, createVhost, inspect, records, sleep, type TestVhost, waitFor } from './broker.js';
+import {
+  BrokerProxy,
+  createVhost,
+  inspect,
+  records,
+  sleep,
+  type TestVhost,
+  waitFor,
+} from '../helpers/rabbitmq.js';
 
 let vhost: TestVhost | null = null;
 const open: RabbitMqBuffer[] = [];

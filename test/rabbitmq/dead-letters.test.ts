@@ -3,7 +3,7 @@ import { DeadLetters } from '../../src/buffer/rabbitmq/dead-letters.js';
 import { RabbitMqBuffer } from '../../src/buffer/rabbitmq/rabbitmq.js';
 import { DELIVERY_LIMIT } from '../../src/buffer/rabbitmq/topology.js';
 import type { LoadBatch } from '../../src/store/store.js';
-import { createVhost, inspect, records, type TestVhost, waitFor } from './broker.js';
+import { createVhost, inspect, records, type TestVhost, waitFor } from '../helpers/rabbitmq.js';
 
 let vhost: TestVhost | null = null;
 const closers: Array<{ close(): Promise<void> }> = [];

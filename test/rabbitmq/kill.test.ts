@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RabbitMqBuffer } from '../../src/buffer/rabbitmq/rabbitmq.js';
-import { createVhost, inspect, type TestVhost, waitFor } from './broker.js';
+import { createVhost, inspect, type TestVhost, waitFor } from '../helpers/rabbitmq.js';
 
 let vhost: TestVhost | null = null;
 const children: ChildProcess[] = [];

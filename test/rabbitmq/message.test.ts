@@ -2,7 +2,7 @@ import type { Message } from 'amqplib';
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeBody, publishOptions } from '../../src/buffer/rabbitmq/message.js';
 import { isTransientError } from '../../src/buffer/rabbitmq/transient.js';
-import { records } from './broker.js';
+import { records } from '../helpers/rabbitmq.js';
 
 function message(body: Buffer, props: object): Message {
   return {

@@ -10,7 +10,7 @@ import {
   sleep,
   type TestVhost,
   waitFor,
-} from './broker.js';
+} from '../helpers/rabbitmq.js';
 
 let vhost: TestVhost | null = null;
 const open: RabbitMqBuffer[] = [];

@@ -6,7 +6,7 @@ import { RabbitMqBuffer } from '../../src/buffer/rabbitmq/rabbitmq.js';
 import { toStoredLine } from '../../src/model/record.js';
 import { parseQuery } from '../../src/query/parse.js';
 import { DuckDbStore } from '../../src/store/duckdb/duckdb-store.js';
-import { BrokerProxy, createVhost, type TestVhost, waitFor } from './broker.js';
+import { BrokerProxy, createVhost, type TestVhost, waitFor } from '../helpers/rabbitmq.js';
 
 /** Ingest → RabbitMQ → worker → a real store: committed, then the ack lost, then redelivered. */
 let vhost: TestVhost | null = null;

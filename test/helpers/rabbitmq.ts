@@ -3,15 +3,17 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
+import { CI, serviceMissing } from './services.js';
 
 /**
- * Test support for the real RabbitMQ on 127.0.0.1:5672: a fresh vhost per test file (created and
+ * Test support for the real RabbitMQ on 127.0.0.1:5672 (test/rabbitmq, test/cluster): a fresh vhost per test file (created and
  * deleted with rabbitmqctl), and a TCP proxy to cut or stall one client's connection without
  * touching the shared broker or anyone else's connections.
  */
 const run = promisify(execFile);
-export const CI = process.env.CI === 'true';
-export const BROKER_PORT = 5672;
+
+export { CI };
+export const BROKER_PORT = Number(process.env.SAWMILL_TEST_RABBIT_PORT ?? 5672);
 
 export interface TestVhost {
   name: string;
@@ -20,18 +22,12 @@ export interface TestVhost {
 }
 
 /** Null when the broker is not reachable (and CI is not set): the caller skips with a warning. */
-export async function createVhost(): Promise<TestVhost | null> {
+export async function createVhost(what = 'the RabbitMQ buffer tests'): Promise<TestVhost | null> {
   try {
     const c = await amqp.connect(`amqp://guest:guest@127.0.0.1:${BROKER_PORT}/`, { timeout: 3000 });
     await c.close();
   } catch (err) {
-    if (CI)
-      throw new Error(
-        `CI=true and RabbitMQ is not reachable at 127.0.0.1:${BROKER_PORT}: ${(err as Error).message}`,
-      );
-    console.warn(
-      `\n\n  !!! RabbitMQ not reachable at 127.0.0.1:${BROKER_PORT}: the RabbitMQ buffer tests are SKIPPED !!!\n\n`,
-    );
+    serviceMissing(`RabbitMQ at 127.0.0.1:${BROKER_PORT}`, what, err);
     return null;
   }
   const name = `sawmill-test-${randomBytes(4).toString('hex')}`;
