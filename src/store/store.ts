@@ -3,7 +3,7 @@ import type { QueryNode } from '../query/ast.js';
 
 /**
  * The storage seam. Embedded mode implements it on DuckDB, cluster mode on PostgreSQL; the
- * conformance suite (test/store-conformance.ts) runs the same cases against both.
+ * conformance suite (test/store-conformance/) runs the same cases against both.
  * Times are µs since the epoch, ranges inclusive on both ends.
  */
 export interface TimeRange {

@@ -250,6 +250,19 @@ export function storeConformance(name: string, factory: StoreFactory, ready: () 
         },
         { timestamp: 1714564800, message: 'no level, epoch seconds', level: 'notice' },
         { message: 'x', level: 'error', traceId: 'not-hex', spanId: 'short' },
+        // The top bit set: a span id above 2^63 (stored as a negative 64-bit integer, or not).
+        {
+          timestamp: '2024-05-01T11:00:00Z',
+          message: 'high bits',
+          traceId: 'ffffffffffffffffffffffffffffffff',
+          spanId: '8000000000000000',
+        },
+        {
+          timestamp: '2024-05-01T11:00:01Z',
+          message: 'all ones',
+          traceId: '80000000000000000000000000000000',
+          spanId: 'ffffffffffffffff',
+        },
       ];
       const { lines, records } = storedLines(candidates, 1000n);
       const res = await st.load({ parts: [{ key: 'roundtrip', lines }] });
@@ -274,6 +287,11 @@ export function storeConformance(name: string, factory: StoreFactory, ready: () 
       expect(await find('nothing:*')).toEqual(['1000']);
       expect(await find('numbers.float:>3')).toEqual(['1000']);
       expect(await find('level:notice')).toEqual(['1003']);
+      expect(await find('spanId:8000000000000000')).toEqual(['1005']);
+      expect(await find('spanId:ffffffffffffffff')).toEqual(['1006']);
+      expect(await find('traceId:ffffffffffffffffffffffffffffffff')).toEqual(['1005']);
+      expect(await find('spanId:/^8000/')).toEqual(['1005']);
+      expect(await find('spanId:0000000000000001 OR spanId:short')).toEqual(['1004', '1000']); // newest first
     });
   });
 

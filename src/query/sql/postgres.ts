@@ -1,3 +1,4 @@
+import { SPAN_HEX, SPAN_TEXT, spanBits, TRACE_HEX, TRACE_TEXT } from '../../store/postgres/schema.js';
 import type { ReservedField, SqlDialect } from './dialect.js';
 
 /** Columns of the PostgreSQL `sawmill_logs` table (store/postgres/schema.ts). */
@@ -7,8 +8,8 @@ const COLUMNS: Record<ReservedField, string> = {
   level: 'level',
   message: 'message',
   resourceId: 'resource_id',
-  traceId: 'trace_id',
-  spanId: 'span_id',
+  traceId: `(${TRACE_TEXT})`,
+  spanId: `(${SPAN_TEXT})`,
   commit: 'commit_id',
 };
 
@@ -33,7 +34,19 @@ const NUMBER = String.raw`^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,4}
  */
 export const postgresDialect: SqlDialect = {
   column: (field) => COLUMNS[field],
-  keywordEquals: (field, value, param) => `${COLUMNS[field]} = ${param(value)}`,
+  keywordEquals: (field, value, param) => {
+    // A W3C-form value lives only in the typed column, any other only in the text column
+    // (store/postgres/schema.ts): one indexed place to look either way.
+    if (field === 'traceId') {
+      return TRACE_HEX.test(value) ? `trace_w3c = ${param(value)}::uuid` : `trace_id = ${param(value)}`;
+    }
+    if (field === 'spanId') {
+      return SPAN_HEX.test(value)
+        ? `span_w3c = ${param(spanBits(value))}::bigint`
+        : `span_id = ${param(value)}`;
+    }
+    return `${COLUMNS[field]} = ${param(value)}`;
+  },
   columnText: (field) => {
     if (field === 'id') return 'id::text';
     if (field === 'timestamp') return `to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;

@@ -6,7 +6,7 @@ import type { StoredRecord } from '../../model/record.js';
 import type { LoadBatch, LoadPart, LoadResult } from '../store.js';
 import { daysAhead, type PartitionCache } from './partitions.js';
 import { insertRollupSql, MINUTE } from './rollup.js';
-import { LOADED, LOGS } from './schema.js';
+import { LOADED, LOGS, SPAN_HEX, spanBits, TRACE_HEX } from './schema.js';
 
 /** A part turned into COPY text, with what the load needs to know about its rows. */
 interface PreparedPart {
@@ -60,7 +60,7 @@ export async function loadBatch(
     let maxTs = Number.NEGATIVE_INFINITY;
     if (todo.some((p) => p.rows > 0)) {
       const stream = c.query(
-        copyFrom(`COPY ${LOGS} (id, ts, level, message, resource_id, trace_id, span_id, commit_id, attrs)
+        copyFrom(`COPY ${LOGS} (${COPY_COLUMNS})
                   FROM STDIN`),
       );
       await pipeline(
@@ -104,10 +104,7 @@ async function preparePart(part: LoadPart): Promise<PreparedPart> {
         `part ${part.key}: a record carries promoted attribute values this store has no columns for`,
       );
     }
-    const attrs = r.attrs && Object.keys(r.attrs).length > 0 ? JSON.stringify(r.attrs) : null;
-    copy += `${r.id}\t${microsIso(r.ts)}\t${field(r.level)}\t${field(r.message)}\t${field(r.resourceId)}\t${field(
-      r.traceId,
-    )}\t${field(r.spanId)}\t${field(r.commit)}\t${field(attrs)}\n`;
+    copy += copyLine(r);
     rows++;
     if (r.ts > maxTs) maxTs = r.ts;
     const minute = Math.floor(r.ts / MINUTE) * MINUTE;
@@ -117,6 +114,22 @@ async function preparePart(part: LoadPart): Promise<PreparedPart> {
     else minutes.set(k, { minute, level: r.level, n: 1 });
   }
   return { key: part.key, copy, rows, minutes, maxTs };
+}
+
+export const COPY_COLUMNS =
+  'id, ts, level, message, resource_id, trace_id, span_id, commit_id, attrs, trace_w3c, span_w3c';
+
+/** One record as a line of COPY text, in the column order of COPY_COLUMNS. */
+export function copyLine(r: StoredRecord): string {
+  const attrs = r.attrs && Object.keys(r.attrs).length > 0 ? JSON.stringify(r.attrs) : null;
+  // A W3C id goes to its typed column, any other form to the text column (schema.ts).
+  const traceW3c = r.traceId !== undefined && TRACE_HEX.test(r.traceId);
+  const spanW3c = r.spanId !== undefined && SPAN_HEX.test(r.spanId);
+  return `${r.id}\t${microsIso(r.ts)}\t${field(r.level)}\t${field(r.message)}\t${field(r.resourceId)}\t${
+    traceW3c ? '\\N' : field(r.traceId)
+  }\t${spanW3c ? '\\N' : field(r.spanId)}\t${field(r.commit)}\t${field(attrs)}\t${traceW3c ? r.traceId : '\\N'}\t${
+    spanW3c ? spanBits(r.spanId!) : '\\N'
+  }\n`;
 }
 
 const SPECIAL = /[\\\t\n\r]/;
