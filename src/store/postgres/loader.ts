@@ -20,6 +20,8 @@ interface PreparedPart {
 
 export interface Loaded extends LoadResult {
   maxTs: number;
+  /** Rows inserted, by minute (µs): which partitions grew, and by how much. */
+  rowsByMinute: Map<number, number>;
 }
 
 /**
@@ -58,6 +60,7 @@ export async function loadBatch(
     const todo = parts.filter((p) => fresh.has(p.key) && !seen.has(p.key) && seen.add(p.key));
     let inserted = 0;
     let maxTs = Number.NEGATIVE_INFINITY;
+    const rowsByMinute = new Map<number, number>();
     if (todo.some((p) => p.rows > 0)) {
       const stream = c.query(
         copyFrom(`COPY ${LOGS} (${COPY_COLUMNS})
@@ -74,10 +77,11 @@ export async function loadBatch(
       const sql = insertRollupSql(counts);
       await c.query(sql.text, sql.values);
       for (const p of todo) maxTs = Math.max(maxTs, p.maxTs);
+      for (const m of counts) rowsByMinute.set(m.minute, (rowsByMinute.get(m.minute) ?? 0) + m.n);
     }
     await c.query('COMMIT');
     const appliedKeys = [...new Set(parts.map((p) => p.key))].filter((k) => fresh.has(k));
-    return { inserted, appliedKeys, maxTs };
+    return { inserted, appliedKeys, maxTs, rowsByMinute };
   } catch (err) {
     await c.query('ROLLBACK').catch(() => {});
     // A partition this load counted on may have been dropped meanwhile (retention).

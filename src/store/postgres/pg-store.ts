@@ -30,6 +30,7 @@ import { daysAhead, PartitionCache } from './partitions.js';
 import { applyRetention } from './retention.js';
 import { compactRollupSql, EPOCH_PLUS, MINUTE, rollupCountsSql } from './rollup.js';
 import { LOADED, LOGS, MESSAGE_INDEX, ROLLUP, SELECT_RECORD } from './schema.js';
+import { PartitionStatistics } from './statistics.js';
 
 export interface PostgresStoreOptions {
   url: string;
@@ -72,6 +73,7 @@ interface RecordRow {
 export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   private readonly partitions = new PartitionCache();
+  private readonly statistics = new PartitionStatistics();
   private loads = 0;
 
   constructor(private readonly opts: PostgresStoreOptions) {
@@ -120,7 +122,12 @@ export class PostgresStore implements Store {
   }
 
   async load(batch: LoadBatch): Promise<LoadResult> {
-    const { inserted, appliedKeys } = await loadBatch(this.pool, this.partitions, batch);
+    const { inserted, appliedKeys, rowsByMinute } = await loadBatch(this.pool, this.partitions, batch);
+    for (const table of this.statistics.loaded(rowsByMinute)) {
+      // The name is built from a date computed here (partitions.ts), never from input.
+      await this.pool.query(`ANALYZE ${table}`);
+      this.statistics.analysed(table);
+    }
     if (++this.loads % HOUSEKEEPING_EVERY_LOADS === 0) {
       await this.pool.query(compactRollupSql);
       await this.pool.query(`DELETE FROM ${LOADED} WHERE loaded_at < now() - interval '7 days'`);
