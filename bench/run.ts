@@ -118,7 +118,7 @@ async function main(): Promise<void> {
 
   // `--ab`: the same ingest into a server without token filters first, kept for the queries.
   const off = has('ab') ? await ingestInto(all, { ...process.env, SAWMILL_TOKEN_FILTERS: 'off' }) : null;
-  const { server, ingest, allSearchableS } = await ingestInto(all, process.env);
+  const { server, ingest, allSearchableS, cpuUsPerRecord } = await ingestInto(all, process.env);
   const { port } = server;
   const base = `http://127.0.0.1:${port}`;
   const rssAfterIngest = await peakRssMb(server.pid!);
@@ -171,7 +171,7 @@ async function main(): Promise<void> {
     await off.server.stop(true);
     const offBytes = Number(execSync(`du -sb ${off.server.dir}`).toString().split('\t')[0]) / size;
     await rm(off.server.dir, { recursive: true, force: true });
-    abReport = renderAb(ab, off.ingest, ingest, offBytes, bytesPerRecord);
+    abReport = renderAb(ab, off, { ingest, cpuUsPerRecord }, offBytes, bytesPerRecord);
   }
 
   const engine = has('skip-baselines') ? null : await duckdbReadNdjson(file, size);
@@ -215,6 +215,7 @@ async function ingestInto(all: Buffer[], env: NodeJS.ProcessEnv) {
   const base = `http://127.0.0.1:${server.port}`;
   const label = env.SAWMILL_TOKEN_FILTERS === 'off' ? ' (token filters off)' : '';
   log(`ingesting${label}`);
+  const cpuBefore = await cpuSeconds(server.pid!);
   const ingest = await postAll(server.port, '/api/v1/logs', all, size, clients);
   log(`sawmill${label}: ${Math.round(ingest.perSecond)} records/s acknowledged (${ingest.retries} retries)`);
   const searchableStart = performance.now();
@@ -225,22 +226,35 @@ async function ingestInto(all: Buffer[], env: NodeJS.ProcessEnv) {
   );
   const allSearchableS = ingest.seconds + (performance.now() - searchableStart) / 1000;
   log(`all searchable after ${allSearchableS.toFixed(1)} s`);
-  return { server, ingest, allSearchableS };
+  // Server CPU per record from the first request until all is loaded: unlike the rate, it does not
+  // depend on what else the shared machine runs meanwhile.
+  const cpuUsPerRecord = (((await cpuSeconds(server.pid!)) - cpuBefore) * 1e6) / size;
+  log(`server CPU ${cpuUsPerRecord.toFixed(1)} µs/record${label}`);
+  return { server, ingest, allSearchableS, cpuUsPerRecord };
+}
+
+/** User + system CPU seconds a process has used (/proc/<pid>/stat, clock ticks of 10 ms). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function renderAb(
   ab: Array<{ name: string; off: Timing; on: Timing }>,
-  offIngest: LoadResult,
-  onIngest: LoadResult,
+  offRun: { ingest: LoadResult; cpuUsPerRecord: number },
+  onRun: { ingest: LoadResult; cpuUsPerRecord: number },
   offBytes: number,
   onBytes: number,
 ): string {
+  const offIngest = offRun.ingest;
+  const onIngest = onRun.ingest;
   const lines = [
     '## Token filters A/B (same run: the same data in a second server with SAWMILL_TOKEN_FILTERS=off; queries interleaved, 2 × 10 runs each)',
     '',
     '| measure | filters off | filters on | on / off |',
     '|---|---|---|---|',
     `| ingest, records/s | ${Math.round(offIngest.perSecond).toLocaleString('en')} | ${Math.round(onIngest.perSecond).toLocaleString('en')} | ${(onIngest.perSecond / offIngest.perSecond).toFixed(2)} |`,
+    `| server CPU per record, ingest until all loaded, µs | ${offRun.cpuUsPerRecord.toFixed(1)} | ${onRun.cpuUsPerRecord.toFixed(1)} | ${(onRun.cpuUsPerRecord / offRun.cpuUsPerRecord).toFixed(2)} |`,
     `| bytes per record on disk | ${offBytes.toFixed(1)} | ${onBytes.toFixed(1)} | ${(onBytes / offBytes).toFixed(3)} |`,
     ...ab.map(
       ({ name, off, on }) =>

@@ -242,10 +242,15 @@ describe('exact word counts from token counts', () => {
   let b: DuckDbStore;
 
   beforeAll(async () => {
-    a = await openStore('ascii-with', true, 64);
-    b = await openStore('ascii-without', false, 64);
+    a = await openStore('ascii-with', true, 256);
+    b = await openStore('ascii-without', false, 256);
     await loadAll([a, b], corpus(ROWS, 9, 5_000_000, T0, ascii), 'c');
     await loadAll([a, b], corpus(ROWS, 10, 6_000_000, T0 + DAY, ascii), 'd');
+    // A block where no token is frequent enough to be counted (and, in the same day, the rest).
+    const few = ['alpha timeout', 'beta', 'gamma stop', 'delta'].map((message, i) =>
+      JSON.stringify({ id: String(7_000_000 + i), ts: T0 + 2 * DAY + i, level: 'info', message, attrs: {} }),
+    );
+    await loadAll([a, b], few, 'e');
   }, 120_000);
   afterAll(async () => {
     await a.close();
@@ -258,8 +263,9 @@ describe('exact word counts from token counts', () => {
     for (const s of [a, b]) await s.applyRetention(T0 + DAY + 7 * 3_600_000_000);
     await expectSame(a, b, words);
     await a.close();
-    a = await openStore('ascii-with', true, 64);
+    a = await openStore('ascii-with', true, 256);
     const before = a.countsFromBlocks;
+
     await expectSame(a, b, words);
     expect(a.countsFromBlocks).toBeGreaterThan(before);
   }, 400_000);

@@ -24,11 +24,16 @@ const BLOCKS_DDL = `CREATE TABLE IF NOT EXISTS ${BLOCKS_TABLE} (
 
 /** Rows per block: a rare word (1 in 10,000 records) then leaves ~90% of blocks unread. */
 export const BLOCK_ROWS = 1024;
-/** Most time ranges one query names per table; beyond, the nearest ranges merge (reading the gap). */
-const MAX_RANGES = 12;
 /**
- * Tokens in at least this many of a block's rows get an exact row count (ASCII blocks only): a
- * common word is then counted without reading a row, while the filter alone answers for rare ones.
+ * Most time ranges one query names, over all its day tables (each is a branch of a UNION ALL, and
+ * DuckDB plans every branch: ~1 ms each); beyond, the nearest ranges merge, reading the gap.
+ */
+const MAX_RANGES = 24;
+/** A table whose admitted ranges would cover more than this share of its blocks is read whole. */
+const WORTH_IT = 0.5;
+/**
+ * Tokens in at least this many of a full block's rows get an exact row count (ASCII blocks only):
+ * a common word is then counted without reading a row, while the filter answers for rare ones.
  */
 const COUNTED = 8;
 /** Keyword columns whose min/max a block keeps, in `kw` order (pairs: min, max). */
@@ -125,6 +130,8 @@ export class BlockIndex {
     // ASCII messages are lowercased before tokenising (exactly RE2's case folding there); others
     // keep their case and tokenKey folds their tokens. Tokens are distinct per row, so `c` counts rows.
     const ascii = 'strlen(message) = length(message)';
+    // A block cut short (the end of a load) counts proportionally rarer tokens, down to all of them.
+    const counted = `c * ${Math.floor(this.blockRows)} >= ${COUNTED} * n`;
     const built = (
       await w.runAndReadAll(
         `WITH r AS (SELECT ${order} // ${Math.floor(this.blockRows)} AS blk, id, ts, message, ${KW_COLUMNS.join(', ')} ${rows}),
@@ -135,8 +142,8 @@ export class BlockIndex {
                FROM (SELECT blk, unnest(list_distinct(regexp_extract_all(
                        CASE WHEN ${ascii} THEN lower(message) ELSE message END, '${TOKEN_REGEX}'))) AS tok FROM r)
                GROUP BY blk, tok),
-         k AS (SELECT blk, list(tok) AS toks, list(tok ORDER BY tok) FILTER (WHERE c >= ${COUNTED}) AS ctoks,
-                      list(c ORDER BY tok) FILTER (WHERE c >= ${COUNTED}) AS ccounts FROM t GROUP BY blk)
+         k AS (SELECT blk, list(tok) AS toks, list(tok ORDER BY tok) FILTER (WHERE ${counted}) AS ctoks,
+                      list(c ORDER BY tok) FILTER (WHERE ${counted}) AS ccounts FROM t JOIN b USING (blk) GROUP BY blk)
          SELECT b.lo, b.hi, b.t1, b.t2, b.kw, k.toks, b.n, b.ascii, k.ctoks, k.ccounts FROM b LEFT JOIN k USING (blk)`,
         params,
       )
@@ -158,13 +165,16 @@ export class BlockIndex {
       };
       this.pending.push([table, block]);
       const p = (v: DuckDBValue) => `$${args.push(v)}`;
+      // An empty list has no item type to bind: written as a typed literal instead.
+      const list = (xs: DuckDBValue[] | null, type: string) =>
+        xs === null ? 'NULL' : xs.length === 0 ? `[]::${type}[]` : `${p(listValue(xs))}::${type}[]`;
       const hex =
         block.filter === null ? 'NULL' : `from_hex(${p(Buffer.from(block.filter).toString('hex'))})`;
       values.push(
         `($1, ${p(r[0] as string)}::UBIGINT, ${p(r[1] as string)}::UBIGINT, ${p(block.t1)}::BIGINT, ` +
           `${p(block.t2)}::BIGINT, ${FILTER_VERSION}, ${hex}, [${block.kw.map((v) => `${p(v)}::VARCHAR`).join(', ')}], ` +
-          `${block.n}, ${block.counts === null ? 'NULL' : `${p(listValue([...block.counts.keys()]))}::VARCHAR[]`}, ` +
-          `${block.counts === null ? 'NULL' : `${p(listValue([...block.counts.values()]))}::INTEGER[]`})`,
+          `${block.n}, ${list(block.counts && [...block.counts.keys()], 'VARCHAR')}, ` +
+          `${list(block.counts && [...block.counts.values()], 'INTEGER')})`,
       );
     }
     await w.run(`INSERT INTO ${BLOCKS_TABLE} VALUES ${values.join(', ')}`, args);
@@ -217,15 +227,24 @@ export class BlockView {
    * The rows of `table` a query needing `need` must read within [from, to], or null to read
    * them all (no filters there, or every block may match).
    */
-  restrict(table: string, need: TokenNeed | null, from?: number, to?: number): Restriction | null {
+  restrict(
+    table: string,
+    need: TokenNeed | null,
+    from?: number,
+    to?: number,
+    tables = 1,
+  ): Restriction | null {
     const tb = this.tables.get(table);
     if (need === null || tb === undefined) return null;
     const inSpan = tb.blocks.filter(
       (b) => (from === undefined || b.t2 >= from) && (to === undefined || b.t1 <= to),
     );
     const hits = inSpan.filter((b) => admits(b, need));
-    if (hits.length === inSpan.length) return null;
-    return { ranges: mergeRanges(hits), lo: tb.lo, hi: tb.hi };
+    if (hits.length >= inSpan.length * WORTH_IT) return null;
+    const ranges = mergeRanges(hits, Math.max(1, Math.floor(MAX_RANGES / tables)));
+    const read = inSpan.filter((b) => ranges.some(([a, z]) => b.t1 <= z && b.t2 >= a)).length;
+    if (read > inSpan.length * WORTH_IT) return null;
+    return { ranges, lo: tb.lo, hi: tb.hi };
   }
 
   /**
@@ -330,8 +349,8 @@ function keywordMayEqual(b: Block, value: string): boolean {
   return false;
 }
 
-/** The blocks' time ranges, overlapping ones merged, then the closest merged until MAX_RANGES remain. */
-function mergeRanges(blocks: Block[]): Array<[number, number]> {
+/** The blocks' time ranges, overlapping ones merged, then the closest merged until `most` remain. */
+function mergeRanges(blocks: Block[], most: number): Array<[number, number]> {
   const sorted = blocks.map((b): [number, number] => [b.t1, b.t2]).sort((a, b) => a[0] - b[0]);
   const out: Array<[number, number]> = [];
   for (const r of sorted) {
@@ -339,7 +358,7 @@ function mergeRanges(blocks: Block[]): Array<[number, number]> {
     if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
     else out.push([r[0], r[1]]);
   }
-  while (out.length > MAX_RANGES) {
+  while (out.length > most) {
     let best = 1;
     for (let i = 2; i < out.length; i++) {
       if (out[i]![0] - out[i - 1]![1] < out[best]![0] - out[best - 1]![1]) best = i;

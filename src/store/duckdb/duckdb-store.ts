@@ -251,7 +251,15 @@ export class DuckDbStore implements Store {
           rows.length === 0 ? Number.POSITIVE_INFINITY : (width * (want - rows.length)) / rows.length;
         if (width + needed > SEARCH_SLICES_MICROS[SEARCH_SLICES_MICROS.length - 1]!) break;
       }
-      if (rows.length < want) rows.push(...(await slice(undefined, upper)));
+      if (rows.length < want && restrict !== undefined) {
+        // Token filters narrow each day table to a few time ranges: one day at a time, newest
+        // first, keeps every query to one table's ranges and stops as soon as the page is full.
+        for (const p of days.overlapping(w.from, upper === undefined ? to : min(to, upper))) {
+          const hi = min(upper, p.end - 1);
+          rows.push(...(await slice(p.start - 1, hi)));
+          if (rows.length >= want) break;
+        }
+      } else if (rows.length < want) rows.push(...(await slice(undefined, upper)));
     }
     let next: Cursor | null = null;
     if (rows.length > p.limit) {
@@ -497,8 +505,8 @@ function countableWord(query: QueryNode): { key: string; keywordValue: string | 
 /** Reads of each day table narrowed to the blocks whose token filters admit the query. */
 function restricting(view: BlockView, need: TokenNeed | null): Restrict | undefined {
   if (need === null) return undefined;
-  return (table, from, to) => {
-    const r = view.restrict(table, need, from, to);
+  return (table, from, to, tables) => {
+    const r = view.restrict(table, need, from, to, tables);
     return r === null ? null : restrictedSource(table, r);
   };
 }
