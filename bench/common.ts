@@ -29,7 +29,11 @@ export interface BenchServer {
  * The built Sawmill (dist/, so `npm run build` first) on a fresh data directory, with
  * `extraArgs` after the usual flags; resolves once /readyz answers 200.
  */
-export async function startSawmill(dirPrefix: string, extraArgs: string[] = []): Promise<BenchServer> {
+export async function startSawmill(
+  dirPrefix: string,
+  extraArgs: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<BenchServer> {
   const dir = await mkdtemp(path.join(tmpdir(), dirPrefix));
   const port = await freePort();
   const child = spawn(
@@ -40,7 +44,7 @@ export async function startSawmill(dirPrefix: string, extraArgs: string[] = []):
       ...['--port', String(port), '--host', '127.0.0.1', '--data', dir, '--log-level', 'warn'],
       ...extraArgs,
     ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    { stdio: ['ignore', 'ignore', 'inherit'], env },
   );
   const deadline = Date.now() + 30_000;
   for (;;) {

@@ -88,6 +88,22 @@ export function shapes(traceId: string): QueryShape[] {
       targetMs: 300,
     },
     {
+      name: 'count of a rare word',
+      path: '/api/v1/search',
+      params: { q: RARE_WORD, limit: '1' },
+      rg: (f) => `rg -c -w ${RARE_WORD} ${f}`,
+    },
+    {
+      name: 'histogram of a rare word, all time',
+      path: '/api/v1/histogram',
+      params: { q: RARE_WORD },
+    },
+    {
+      name: 'histogram of a phrase, all time',
+      path: '/api/v1/histogram',
+      params: { q: '"Failed to connect"' },
+    },
+    {
       name: 'sample: level:error',
       path: '/api/v1/search',
       params: { q: 'level:error', limit: '50' },

@@ -16,6 +16,9 @@ import { benchUi, renderUiReport } from './ui.js';
 /**
  * `npm run bench [-- --size 1m|10m|N --clients 4 --batch 1000 --skip-baselines --keep --protocols --sockets --ui --cluster]`
  *
+ * `--ab` also ingests the same data into a second server with token filters off
+ * (SAWMILL_TOKEN_FILTERS=off) and times every shape on both, interleaved: the filters' effect
+ * measured in one run (ingest rate, disk, each query), as a ratio.
  * `--ui` adds the web UI's first page + histogram timings and a headless page load (bench/ui.ts).
  * `--protocols` adds ingest per shipper protocol (bench/protocols.ts) as a ratio to /api/v1/logs.
  * `--sockets` adds syslog and GELF over TCP (bench/sockets.ts) as a ratio to /api/v1/logs.
@@ -116,21 +119,11 @@ async function main(): Promise<void> {
   const baselineNull = has('skip-baselines') ? null : await nullSinkRate(all);
   if (baselineNull) log(`null sink: ${Math.round(baselineNull.perSecond)} records/s`);
 
-  const server = await startSawmill('sawmill-bench-');
+  // `--ab`: the same ingest into a server without token filters first, kept for the queries.
+  const off = has('ab') ? await ingestInto(all, { ...process.env, SAWMILL_TOKEN_FILTERS: 'off' }) : null;
+  const { server, ingest, allSearchableS, cpuUsPerRecord } = await ingestInto(all, process.env);
   const { port } = server;
   const base = `http://127.0.0.1:${port}`;
-
-  log('ingesting');
-  const ingest = await postAll(port, '/api/v1/logs', all, size, clients);
-  log(`sawmill: ${Math.round(ingest.perSecond)} records/s acknowledged (${ingest.retries} retries)`);
-  const searchableStart = performance.now();
-  await waitHttp(
-    `${base}/api/v1/search?limit=1`,
-    async (r) => ((await r.json()) as { total: number }).total >= size,
-    600_000,
-  );
-  const allSearchableS = ingest.seconds + (performance.now() - searchableStart) / 1000;
-  log(`all searchable after ${allSearchableS.toFixed(1)} s`);
   const rssAfterIngest = await peakRssMb(server.pid!);
 
   const traceId = await traceIdFrom(file);
@@ -141,7 +134,27 @@ async function main(): Promise<void> {
     targetMs?: number;
     newest50?: boolean;
   }> = [];
+  const ab: Array<{ name: string; off: Timing; on: Timing }> = [];
   for (const shape of shapes(traceId)) {
+    if (off) {
+      // Interleaved halves, so a noisy moment on the shared machine hits both sides alike.
+      const offBase = `http://127.0.0.1:${off.server.port}`;
+      const [a1, b1, a2, b2] = [
+        await time(offBase, shape, 10),
+        await time(base, shape, 10),
+        await time(offBase, shape, 10),
+        await time(base, shape, 10),
+      ];
+      const mid = (x: Timing, y: Timing): Timing => ({
+        p50: (x.p50 + y.p50) / 2,
+        p95: Math.max(x.p95, y.p95),
+        serverP50: (x.serverP50 + y.serverP50) / 2,
+      });
+      ab.push({ name: shape.name, off: mid(a1, a2), on: mid(b1, b2) });
+      log(
+        `${shape.name}: filters off ${ab.at(-1)!.off.p50.toFixed(1)} ms, on ${ab.at(-1)!.on.p50.toFixed(1)} ms`,
+      );
+    }
     const t = await time(base, shape);
     const rg = shape.rg && !has('skip-baselines') ? ripgrepMs(shape.rg(file)) : null;
     log(
@@ -156,6 +169,13 @@ async function main(): Promise<void> {
   const diskBytes = Number(execSync(`du -sb ${server.dir}`).toString().split('\t')[0]);
   const bytesPerRecord = diskBytes / size;
   if (!has('keep')) await rm(server.dir, { recursive: true, force: true });
+  let abReport = '';
+  if (off) {
+    await off.server.stop(true);
+    const offBytes = Number(execSync(`du -sb ${off.server.dir}`).toString().split('\t')[0]) / size;
+    await rm(off.server.dir, { recursive: true, force: true });
+    abReport = renderAb(ab, off, { ingest, cpuUsPerRecord }, offBytes, bytesPerRecord);
+  }
 
   const engine = has('skip-baselines') ? null : await duckdbReadNdjson(file, size);
   if (engine)
@@ -186,6 +206,7 @@ async function main(): Promise<void> {
       fileBytes,
     }) +
     uiReport +
+    abReport +
     (sockets ? `\n${sockets.markdown}` : '') +
     (cluster ? `\n${cluster.markdown}` : '');
   await mkdir(path.join(ROOT, 'bench/results'), { recursive: true });
@@ -193,6 +214,62 @@ async function main(): Promise<void> {
   await writeFile(out, protocols ? `${report}\n${protocols.markdown}` : report);
   process.stdout.write(protocols ? `${report}\n${protocols.markdown}` : report);
   log(`report written to ${path.relative(ROOT, out)}`);
+}
+
+/** A fresh server with `env`, the data set ingested over HTTP, waited for until all is searchable. */
+async function ingestInto(all: Buffer[], env: NodeJS.ProcessEnv) {
+  const server = await startSawmill('sawmill-bench-', [], env);
+  const base = `http://127.0.0.1:${server.port}`;
+  const label = env.SAWMILL_TOKEN_FILTERS === 'off' ? ' (token filters off)' : '';
+  log(`ingesting${label}`);
+  const cpuBefore = await cpuSeconds(server.pid!);
+  const ingest = await postAll(server.port, '/api/v1/logs', all, size, clients);
+  log(`sawmill${label}: ${Math.round(ingest.perSecond)} records/s acknowledged (${ingest.retries} retries)`);
+  const searchableStart = performance.now();
+  await waitHttp(
+    `${base}/api/v1/search?limit=1`,
+    async (r) => ((await r.json()) as { total: number }).total >= size,
+    600_000,
+  );
+  const allSearchableS = ingest.seconds + (performance.now() - searchableStart) / 1000;
+  log(`all searchable after ${allSearchableS.toFixed(1)} s`);
+  // Server CPU per record from the first request until all is loaded: unlike the rate, it does not
+  // depend on what else the shared machine runs meanwhile.
+  const cpuUsPerRecord = (((await cpuSeconds(server.pid!)) - cpuBefore) * 1e6) / size;
+  log(`server CPU ${cpuUsPerRecord.toFixed(1)} µs/record${label}`);
+  return { server, ingest, allSearchableS, cpuUsPerRecord };
+}
+
+/** User + system CPU seconds a process has used (/proc/<pid>/stat, clock ticks of 10 ms). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function renderAb(
+  ab: Array<{ name: string; off: Timing; on: Timing }>,
+  offRun: { ingest: LoadResult; cpuUsPerRecord: number },
+  onRun: { ingest: LoadResult; cpuUsPerRecord: number },
+  offBytes: number,
+  onBytes: number,
+): string {
+  const offIngest = offRun.ingest;
+  const onIngest = onRun.ingest;
+  const lines = [
+    '## Token filters A/B (same run: the same data in a second server with SAWMILL_TOKEN_FILTERS=off; queries interleaved, 2 × 10 runs each)',
+    '',
+    '| measure | filters off | filters on | on / off |',
+    '|---|---|---|---|',
+    `| ingest, records/s | ${Math.round(offIngest.perSecond).toLocaleString('en')} | ${Math.round(onIngest.perSecond).toLocaleString('en')} | ${(onIngest.perSecond / offIngest.perSecond).toFixed(2)} |`,
+    `| server CPU per record, ingest until all loaded, µs | ${offRun.cpuUsPerRecord.toFixed(1)} | ${onRun.cpuUsPerRecord.toFixed(1)} | ${(onRun.cpuUsPerRecord / offRun.cpuUsPerRecord).toFixed(2)} |`,
+    `| bytes per record on disk | ${offBytes.toFixed(1)} | ${onBytes.toFixed(1)} | ${(onBytes / offBytes).toFixed(3)} |`,
+    ...ab.map(
+      ({ name, off, on }) =>
+        `| ${name}, p50 ms | ${off.p50.toFixed(1)} | ${on.p50.toFixed(1)} | ${(on.p50 / off.p50).toFixed(2)} |`,
+    ),
+    '',
+  ];
+  return lines.join('\n');
 }
 
 interface ReportInput {

@@ -111,10 +111,21 @@ export class DaySnapshot {
    * does. Cheaper than the all-days view, whose every branch DuckDB binds and prunes per query
    * (~3 ms at 10 days, measured).
    */
-  source(from?: number, to?: number): string | null {
-    const parts = this.overlapping(from, to);
+  source(from?: number, to?: number, restrict?: Restrict): string | null {
+    return this.sourceOf(this.overlapping(from, to), from, to, restrict);
+  }
+
+  /** `source`, over some of the tables that overlap [from, to]. */
+  sourceOf(parts: Partition[], from?: number, to?: number, restrict?: Restrict): string | null {
     if (parts.length === 0) return null;
-    if (parts.length === 1) return parts[0]!.table;
-    return `(${parts.map((p) => `SELECT * FROM ${p.table}`).join(' UNION ALL ')})`;
+    const selects = parts.map((p) => restrict?.(p.table, from, to, parts.length) ?? null);
+    if (parts.length === 1 && selects[0] === null) return parts[0]!.table;
+    return `(${parts.map((p, i) => selects[i] ?? `SELECT * FROM ${p.table}`).join(' UNION ALL ')})`;
   }
 }
+
+/**
+ * The rows of a day table one query may read within [from, to], as a SELECT (token filters:
+ * blocks.ts), or null for all of them.
+ */
+export type Restrict = (table: string, from?: number, to?: number, tables?: number) => string | null;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { OutputRecord } from '../../model/record.js';
 import type { QueryNode } from '../../query/ast.js';
+import { requiredTokens, type TokenNeed } from '../../query/required-tokens.js';
 import { compileWhere } from '../../query/sql/compile.js';
 import { extractTimeBounds } from '../../query/time.js';
 import { summariseFields } from '../field-summary.js';
@@ -24,7 +25,8 @@ import type {
   StoreStats,
 } from '../store.js';
 import { AttributeCatalog } from './attribute-catalog.js';
-import { type DaySnapshot, DayTables } from './day-tables.js';
+import { BlockIndex, type BlockView, restrictedSource } from './blocks.js';
+import { type DaySnapshot, DayTables, type Restrict } from './day-tables.js';
 import { LOADED_DDL, Loader } from './loader.js';
 import { migrateColumns } from './migrate.js';
 import { ConnectionPool } from './pool.js';
@@ -41,6 +43,13 @@ export interface DuckDbStoreOptions {
   memoryLimit?: string;
   threads?: number;
   readers?: number;
+  /**
+   * Per-block token filters (blocks.ts); on unless SAWMILL_TOKEN_FILTERS=off, which exists for
+   * the benchmark's with/without comparison.
+   */
+  tokenFilters?: boolean;
+  /** Rows per token-filter block (blocks.ts); tests make it small. */
+  tokenFilterBlockRows?: number;
 }
 
 /** Runs one statement and returns its rows. */
@@ -56,12 +65,20 @@ export class DuckDbStore implements Store {
   private readonly days = new DayTables();
   private readonly attributes = new AttributeCatalog();
   private loader!: Loader;
+  private readonly blocks: BlockIndex;
   /** Tail of the writer's queue (see `exclusive`). */
   private writing: Promise<unknown> = Promise.resolve();
   /** Newest record timestamp stored (µs); where newest-first search starts counting back. */
   private maxTs: number | undefined;
+  /** Day tables whose count came from token-filter blocks, not a scan (diagnostics and tests). */
+  countsFromBlocks = 0;
 
-  constructor(private readonly opts: DuckDbStoreOptions) {}
+  constructor(private readonly opts: DuckDbStoreOptions) {
+    this.blocks = new BlockIndex(
+      opts.tokenFilters ?? process.env.SAWMILL_TOKEN_FILTERS !== 'off',
+      opts.tokenFilterBlockRows,
+    );
+  }
 
   get file(): string {
     return path.join(this.opts.dir, 'sawmill.duckdb');
@@ -82,9 +99,10 @@ export class DuckDbStore implements Store {
     await this.days.refresh(w);
     await this.attributes.open(w);
     await openRollup(w);
+    await this.blocks.open(w);
     const newest = (await w.runAndReadAll(`SELECT epoch_us(max(ts)) FROM ${VIEW}`)).getRows()[0]![0];
     this.maxTs = newest === null ? undefined : Number(newest as bigint);
-    this.loader = new Loader(w, this.days, path.join(this.opts.dir, 'scratch'));
+    this.loader = new Loader(w, this.days, this.blocks, path.join(this.opts.dir, 'scratch'));
     this.pool = await ConnectionPool.create(this.instance, this.opts.readers ?? 4);
   }
 
@@ -124,13 +142,18 @@ export class DuckDbStore implements Store {
     });
   }
 
+  /** How many token-filter blocks there are, and how many `query` would read. */
+  tokenFilterStats(query: QueryNode): { blocks: number; admitted: number } {
+    return this.blocks.view().stats(this.blocks.enabled ? requiredTokens(query) : null);
+  }
+
   async maxId(): Promise<bigint> {
     const rows = await this.pool.rows(`SELECT coalesce(max(id), 0)::VARCHAR FROM ${VIEW}`, [], 60_000);
     return BigInt(rows[0]![0] as string);
   }
 
   /** WHERE clause for a query plus time range, with its parameters. */
-  private where(p: QueryParams): { sql: string; params: DuckDBValue[]; from?: number; to?: number } {
+  private where(p: QueryParams): Where {
     const params: unknown[] = [];
     const clauses = [compileWhere(p.query, this.attributes.dialect, params)];
     const bounds = extractTimeBounds(p.query);
@@ -144,7 +167,13 @@ export class DuckDbStore implements Store {
       params.push(to);
       clauses.push(`ts <= make_timestamp($${params.length}::BIGINT)`);
     }
-    return { sql: clauses.join(' AND '), params: params as DuckDBValue[], from, to };
+    return {
+      sql: clauses.join(' AND '),
+      params: params as DuckDBValue[],
+      from,
+      to,
+      need: this.blocks.enabled ? requiredTokens(p.query) : null,
+    };
   }
 
   async search(p: SearchParams): Promise<SearchResult> {
@@ -177,6 +206,8 @@ export class DuckDbStore implements Store {
     withTotal: boolean,
   ): Promise<SearchResult> {
     const w = this.where(p);
+    const view = this.blocks.view();
+    const restrict = restricting(view, w.need);
     const rows: DuckDBValue[][] = [];
     const want = p.limit + 1; // one extra tells whether another page follows
     const cursorParams = [...w.params];
@@ -203,6 +234,7 @@ export class DuckDbStore implements Store {
         upper,
         want - rows.length,
         timeOnly,
+        restrict,
       );
     if (days.overlapping(w.from, to).length > 0) {
       const top = min(to, this.maxTs);
@@ -219,7 +251,15 @@ export class DuckDbStore implements Store {
           rows.length === 0 ? Number.POSITIVE_INFINITY : (width * (want - rows.length)) / rows.length;
         if (width + needed > SEARCH_SLICES_MICROS[SEARCH_SLICES_MICROS.length - 1]!) break;
       }
-      if (rows.length < want) rows.push(...(await slice(undefined, upper)));
+      if (rows.length < want && restrict !== undefined) {
+        // Token filters narrow each day table to a few time ranges: one day at a time, newest
+        // first, keeps every query to one table's ranges and stops as soon as the page is full.
+        for (const p of days.overlapping(w.from, upper === undefined ? to : min(to, upper))) {
+          const hi = min(upper, p.end - 1);
+          rows.push(...(await slice(p.start - 1, hi)));
+          if (rows.length >= want) break;
+        }
+      } else if (rows.length < want) rows.push(...(await slice(undefined, upper)));
     }
     let next: Cursor | null = null;
     if (rows.length > p.limit) {
@@ -227,7 +267,7 @@ export class DuckDbStore implements Store {
       const last = rows[rows.length - 1]!;
       next = { ts: Number(last[1] as bigint), id: last[0] as string };
     }
-    const total = withTotal ? await this.countWhere(p.query, w, days, exec) : null;
+    const total = withTotal ? await this.countWhere(p.query, w, days, exec, view) : null;
     return { hits: rows.map((r) => rowToRecord(r, this.attributes.columns)), total, next };
   }
 
@@ -242,10 +282,12 @@ export class DuckDbStore implements Store {
     upper: number | undefined,
     n: number,
     everyRowMatches: boolean,
+    restrict: Restrict | undefined,
   ): Promise<DuckDBValue[][]> {
     const source = days.source(
       max(span.from, lower === undefined ? undefined : lower + 1),
       min(span.to, upper),
+      restrict,
     );
     if (source === null) return [];
     const all = [...params];
@@ -274,7 +316,7 @@ export class DuckDbStore implements Store {
 
   async timeBounds(p: QueryParams): Promise<{ from: number; to: number } | null> {
     const w = this.where(p);
-    const source = this.days.snapshot().source(w.from, w.to);
+    const source = this.days.snapshot().source(w.from, w.to, restricting(this.blocks.view(), w.need));
     if (source === null) return null;
     const rows = await this.pool.rows(
       `SELECT epoch_us(min(ts)), epoch_us(max(ts)) FROM ${source} WHERE ${w.sql}`,
@@ -287,12 +329,38 @@ export class DuckDbStore implements Store {
 
   private async countWhere(
     query: QueryNode,
-    w: { sql: string; params: DuckDBValue[]; from?: number; to?: number },
+    w: Where,
     days: DaySnapshot = this.days.snapshot(),
     exec: Exec = this.anyReader,
+    view: BlockView = this.blocks.view(),
   ): Promise<number> {
-    const source = days.source(w.from, w.to);
-    if (source === null) return 0;
+    const restrict = restricting(view, w.need);
+    const word = w.need === null ? null : countableWord(query);
+    let counted = 0;
+    let parts = days.overlapping(w.from, w.to);
+    if (word !== null) {
+      // A single word over whole days: the blocks' row counts, if they describe every row.
+      const whole = parts.filter((p) => (w.from ?? p.start) <= p.start && (w.to ?? p.end) >= p.end - 1);
+      const exact = whole.flatMap((p) => {
+        const e = view.exactCount(p.table, word.key, word.keywordValue);
+        return e === null ? [] : [{ p, ...e }];
+      });
+      if (exact.length > 0) {
+        const sizes = (
+          await exec(`SELECT ${exact.map((e) => `(SELECT count(*) FROM ${e.p.table})`).join(', ')}`, [])
+        )[0]!;
+        const done = new Set<string>();
+        exact.forEach((e, i) => {
+          if (Number(sizes[i] as bigint) !== e.rows) return;
+          counted += e.count;
+          done.add(e.p.table);
+        });
+        parts = parts.filter((p) => !done.has(p.table));
+        this.countsFromBlocks += done.size;
+      }
+    }
+    const source = days.sourceOf(parts, w.from, w.to, restrict);
+    if (source === null) return counted;
     if (onlyTime(query)) {
       // One bucket wider than any timestamp: the sum of the rollup rows is the count.
       const params: DuckDBValue[] = [];
@@ -301,7 +369,7 @@ export class DuckDbStore implements Store {
       return rows.reduce((sum, r) => sum + Number(r[2] as bigint), 0);
     }
     const rows = await exec(`SELECT count(*) FROM ${source} WHERE ${w.sql}`, w.params);
-    return Number(rows[0]![0] as bigint);
+    return counted + Number(rows[0]![0] as bigint);
   }
 
   async since(query: QueryNode, afterId: string, limit: number, throughId?: string): Promise<OutputRecord[]> {
@@ -323,7 +391,7 @@ export class DuckDbStore implements Store {
     if (w.from !== undefined && w.to !== undefined) {
       interval = Math.max(interval, Math.ceil((w.to - w.from + 1) / MAX_BUCKETS));
     }
-    const source = this.days.snapshot().source(w.from, w.to);
+    const source = this.days.snapshot().source(w.from, w.to, restricting(this.blocks.view(), w.need));
     if (source === null) return [];
     let rows: DuckDBValue[][];
     if (onlyTime(p.query) && interval % MINUTE === 0) {
@@ -398,7 +466,7 @@ export class DuckDbStore implements Store {
   }
 
   applyRetention(cutoff: number): Promise<number> {
-    return this.exclusive(() => applyRetention(this.writer, this.days, cutoff));
+    return this.exclusive(() => applyRetention(this.writer, this.days, this.blocks, cutoff));
   }
 
   async stats(): Promise<StoreStats> {
@@ -412,6 +480,35 @@ export class DuckDbStore implements Store {
     }
     return { records: Number(rows[0]![0] as bigint), bytesOnDisk, partitions: this.days.count };
   }
+}
+
+interface Where {
+  sql: string;
+  params: DuckDBValue[];
+  from?: number;
+  to?: number;
+  /** What a block must contain to hold a match (null: any block may). */
+  need: TokenNeed | null;
+}
+
+/**
+ * A query that is one word of one ASCII word run (`timeout`, `time_out`, not `foo.bar` or `404`):
+ * its count can come from the blocks' token counts (blocks.ts `exactCount`).
+ */
+function countableWord(query: QueryNode): { key: string; keywordValue: string | null } | null {
+  if (query.kind !== 'term' && query.kind !== 'phrase') return null;
+  if (query.field !== null && query.field !== 'message') return null;
+  if (!/^[A-Za-z0-9_]*[A-Za-z_][A-Za-z0-9_]*$/.test(query.value)) return null;
+  return { key: query.value.toLowerCase(), keywordValue: query.field === null ? query.value : null };
+}
+
+/** Reads of each day table narrowed to the blocks whose token filters admit the query. */
+function restricting(view: BlockView, need: TokenNeed | null): Restrict | undefined {
+  if (need === null) return undefined;
+  return (table, from, to, tables) => {
+    const r = view.restrict(table, need, from, to, tables);
+    return r === null ? null : restrictedSource(table, r);
+  };
 }
 
 function max(a?: number, b?: number): number | undefined {

@@ -2,6 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type LoadBatch, type PartBounds, widenBounds } from '../store.js';
+import type { BlockIndex } from './blocks.js';
 import type { DayTables } from './day-tables.js';
 import { compactRollup, rollupInsertSql } from './rollup.js';
 import { NDJSON_COLUMNS, NDJSON_PROJECTION } from './schema.js';
@@ -39,6 +40,7 @@ export class Loader {
   constructor(
     private readonly w: DuckDBConnection,
     private readonly days: DayTables,
+    private readonly blocks: BlockIndex,
     /** Where lines that arrive in memory are written for read_ndjson. */
     private readonly scratchDir: string,
   ) {}
@@ -95,9 +97,11 @@ export class Loader {
       }
       await w.run('COMMIT');
       this.days.committed();
+      this.blocks.committed();
       return { ...loaded, appliedKeys: fresh };
     } catch (err) {
       await w.run('ROLLBACK').catch(() => {});
+      this.blocks.rolledBack();
       // A day table created inside the failed transaction does not exist any more.
       await this.days.refresh(w);
       throw err;
@@ -119,10 +123,15 @@ export class Loader {
     const res = await this.w.run(
       `INSERT INTO ${p.table} SELECT ${NDJSON_PROJECTION} FROM ${readNdjson(files)} ORDER BY ts, id`,
     );
-    await this.w.run(rollupInsertSql(p.table, 'id BETWEEN $1::UBIGINT AND $2::UBIGINT'), [
-      String(bounds.firstId),
-      String(bounds.lastId),
-    ]);
+    const ids = [String(bounds.firstId), String(bounds.lastId)];
+    await this.w.run(rollupInsertSql(p.table, 'id BETWEEN $1::UBIGINT AND $2::UBIGINT'), ids);
+    // The new rows are the table's last ones, in time order: storage order numbers the blocks.
+    await this.blocks.build(
+      this.w,
+      p.table,
+      `FROM ${p.table} WHERE id BETWEEN $1::UBIGINT AND $2::UBIGINT`,
+      ids,
+    );
     return { inserted: res.rowsChanged, maxTs: bounds.maxTs };
   }
 
@@ -147,6 +156,13 @@ export class Loader {
         summary.length === 1 ? [] : [day as string],
       );
       inserted += res.rowsChanged;
+      await this.blocks.build(
+        w,
+        p.table,
+        `FROM incoming ${where}`,
+        summary.length === 1 ? [] : [day as string],
+        'row_number() OVER (ORDER BY ts, id)',
+      );
     }
     await w.run(rollupInsertSql('incoming'));
     await w.run('DROP TABLE incoming');

@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { BlockIndex } from './blocks.js';
 import type { DayTables } from './day-tables.js';
 import { MINUTE, ROLLUP_TABLE, rollupInsertSql } from './rollup.js';
 import { VIEW } from './schema.js';
@@ -9,7 +10,12 @@ import { VIEW } from './schema.js';
  * the minute rollup forgets the minutes the cutoff reaches into, then recounts what is left of
  * the cutoff's own minute. Returns the number of records removed.
  */
-export async function applyRetention(w: DuckDBConnection, days: DayTables, cutoff: number): Promise<number> {
+export async function applyRetention(
+  w: DuckDBConnection,
+  days: DayTables,
+  blocks: BlockIndex,
+  cutoff: number,
+): Promise<number> {
   let removed = 0;
   await w.run('BEGIN TRANSACTION');
   try {
@@ -31,8 +37,10 @@ export async function applyRetention(w: DuckDBConnection, days: DayTables, cutof
       rollupInsertSql(VIEW, 'ts >= make_timestamp($1::BIGINT) AND ts < make_timestamp($2::BIGINT)'),
       [cutoff, boundary],
     );
+    for (const sql of BlockIndex.retentionSql()) await w.run(sql, [cutoff]);
     await w.run('COMMIT');
     days.committed();
+    blocks.forgetBefore(cutoff);
   } catch (err) {
     await w.run('ROLLBACK').catch(() => {});
     await days.refresh(w);

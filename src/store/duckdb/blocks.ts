@@ -1,0 +1,386 @@
+import { type DuckDBConnection, type DuckDBValue, listValue } from '@duckdb/node-api';
+import type { TokenNeed } from '../../query/required-tokens.js';
+import { buildFilter, FILTER_VERSION, mayContain, TOKEN_REGEX, tokenKey } from './token-filter.js';
+
+/**
+ * Per-block token filters. Each load cuts the rows it inserts into a day table into blocks of
+ * about BLOCK_ROWS consecutive rows (rows are stored in time order per load, so a block is a
+ * narrow time range) and records, per block, a Bloom filter of its message tokens
+ * (token-filter.ts), its time range and the min/max of the keyword columns a bare word is also
+ * compared with. All of it is written in the load's transaction, so blocks and rows commit
+ * together, and kept in memory for queries.
+ *
+ * A query turns its required tokens (query/required-tokens.ts) into the time ranges of the blocks
+ * that may match; the SQL then reads only those ranges (zone maps on `ts` skip the rest). Rows in
+ * no block — from before filters existed, or committed after the query took its list — are
+ * always read: per table, every row with an id inside `cover` is in some block, and rows outside
+ * it are read whatever the filters say. The regex stays the final judge of every row read.
+ */
+export const BLOCKS_TABLE = 'sawmill_blocks';
+const BLOCKS_DDL = `CREATE TABLE IF NOT EXISTS ${BLOCKS_TABLE} (
+  table_name VARCHAR NOT NULL, lo UBIGINT NOT NULL, hi UBIGINT NOT NULL,
+  t1 BIGINT NOT NULL, t2 BIGINT NOT NULL, v INTEGER NOT NULL, filter BLOB, kw VARCHAR[],
+  n INTEGER, ctoks VARCHAR[], ccounts INTEGER[])`;
+
+/** Rows per block: a rare word (1 in 10,000 records) then leaves ~90% of blocks unread. */
+export const BLOCK_ROWS = 1024;
+/**
+ * Most time ranges one query names, over all its day tables (each is a branch of a UNION ALL, and
+ * DuckDB plans every branch: ~1 ms each); beyond, the nearest ranges merge, reading the gap.
+ */
+const MAX_RANGES = 24;
+/** A table whose admitted ranges would cover more than this share of its blocks is read whole. */
+const WORTH_IT = 0.5;
+/**
+ * Tokens in at least this many of a full block's rows get an exact row count (ASCII blocks only):
+ * a common word is then counted without reading a row, while the filter answers for rare ones.
+ */
+const COUNTED = 8;
+/** Keyword columns whose min/max a block keeps, in `kw` order (pairs: min, max). */
+const KW_COLUMNS = ['resource_id', 'commit_id', 'trace_id', 'span_id'];
+
+export interface Block {
+  lo: bigint;
+  hi: bigint;
+  /** Oldest and newest timestamp of the block's rows, µs. */
+  t1: number;
+  t2: number;
+  /** null: too many distinct tokens for a filter; the block is always read. */
+  filter: Uint8Array | null;
+  /** min, max of each of KW_COLUMNS (null: no value in the block). */
+  kw: Array<string | null>;
+  /** Rows in the block; null once retention trimmed some of them. */
+  n: number | null;
+  /**
+   * Rows containing each token present in at least COUNTED rows (lowercase); null when some
+   * message of the block is not ASCII (then RE2's matching and these tokens could disagree).
+   */
+  counts: Map<string, number> | null;
+}
+
+interface TableBlocks {
+  blocks: Block[];
+  /** Every row of the table with an id in [lo, hi] is in one of `blocks`. */
+  lo: bigint;
+  hi: bigint;
+}
+
+/** Which rows of a day table a query reads: time ranges inside the cover, plus all outside it. */
+export interface Restriction {
+  ranges: Array<[number, number]>;
+  lo: bigint;
+  hi: bigint;
+}
+
+export class BlockIndex {
+  /** Replaced, never changed in place: a query keeps the view it started with (`view`). */
+  private tables: ReadonlyMap<string, TableBlocks> = new Map();
+  private pending: Array<[string, Block]> = [];
+
+  constructor(
+    /** Off: no blocks are built or used (the bench's A/B switch, SAWMILL_TOKEN_FILTERS=off). */
+    readonly enabled: boolean,
+    /** Rows per block (tests use small blocks to prune often). */
+    private readonly blockRows = BLOCK_ROWS,
+  ) {}
+
+  async open(w: DuckDBConnection): Promise<void> {
+    await w.run(BLOCKS_DDL);
+    if (!this.enabled) return;
+    const rows = (
+      await w.runAndReadAll(
+        `SELECT table_name, lo::VARCHAR, hi::VARCHAR, t1, t2, filter, kw, n, ctoks, ccounts
+         FROM ${BLOCKS_TABLE} WHERE v = $1`,
+        [FILTER_VERSION],
+      )
+    ).getRows();
+    const loaded: Array<[string, Block]> = [];
+    for (const r of rows) {
+      const filter = r[5] as { bytes: Uint8Array } | null;
+      loaded.push([
+        r[0] as string,
+        {
+          lo: BigInt(r[1] as string),
+          hi: BigInt(r[2] as string),
+          t1: Number(r[3] as bigint),
+          t2: Number(r[4] as bigint),
+          filter: filter === null ? null : new Uint8Array(filter.bytes),
+          kw: (r[6] as { items: Array<string | null> }).items,
+          n: r[7] as number | null,
+          counts: countsOf(r[8]!, r[9]!),
+        },
+      ]);
+    }
+    this.tables = withBlocks(this.tables, loaded);
+  }
+
+  /**
+   * Cuts the rows of `table` selected by `rows` (a FROM … WHERE clause) into blocks and records
+   * them inside the caller's transaction. `order` numbers those rows in storage order.
+   */
+  async build(
+    w: DuckDBConnection,
+    table: string,
+    rows: string,
+    params: DuckDBValue[],
+    order = 'rowid',
+  ): Promise<void> {
+    if (!this.enabled) return;
+    const kw = KW_COLUMNS.flatMap((c) => [`min(${c})`, `max(${c})`]).join(', ');
+    // ASCII messages are lowercased before tokenising (exactly RE2's case folding there); others
+    // keep their case and tokenKey folds their tokens. Tokens are distinct per row, so `c` counts rows.
+    const ascii = 'strlen(message) = length(message)';
+    // A block cut short (the end of a load) counts proportionally rarer tokens, down to all of them.
+    const counted = `c * ${Math.floor(this.blockRows)} >= ${COUNTED} * n`;
+    const built = (
+      await w.runAndReadAll(
+        `WITH r AS (SELECT ${order} // ${Math.floor(this.blockRows)} AS blk, id, ts, message, ${KW_COLUMNS.join(', ')} ${rows}),
+         b AS (SELECT blk, min(id)::VARCHAR AS lo, max(id)::VARCHAR AS hi, epoch_us(min(ts)) AS t1,
+                      epoch_us(max(ts)) AS t2, [${kw}] AS kw, count(*)::INTEGER AS n, bool_and(${ascii}) AS ascii
+               FROM r GROUP BY blk),
+         t AS (SELECT blk, tok, count(*)::INTEGER AS c
+               FROM (SELECT blk, unnest(list_distinct(regexp_extract_all(
+                       CASE WHEN ${ascii} THEN lower(message) ELSE message END, '${TOKEN_REGEX}'))) AS tok FROM r)
+               GROUP BY blk, tok),
+         k AS (SELECT blk, list(tok) AS toks, list(tok ORDER BY tok) FILTER (WHERE ${counted}) AS ctoks,
+                      list(c ORDER BY tok) FILTER (WHERE ${counted}) AS ccounts FROM t JOIN b USING (blk) GROUP BY blk)
+         SELECT b.lo, b.hi, b.t1, b.t2, b.kw, k.toks, b.n, b.ascii, k.ctoks, k.ccounts FROM b LEFT JOIN k USING (blk)`,
+        params,
+      )
+    ).getRows();
+    if (built.length === 0) return;
+    const values: string[] = [];
+    const args: DuckDBValue[] = [table];
+    for (const r of built) {
+      const toks = (r[5] as { items: string[] } | null)?.items ?? [];
+      const block: Block = {
+        lo: BigInt(r[0] as string),
+        hi: BigInt(r[1] as string),
+        t1: Number(r[2] as bigint),
+        t2: Number(r[3] as bigint),
+        filter: buildFilter(new Set(toks.map(tokenKey))),
+        kw: (r[4] as { items: Array<string | null> }).items,
+        n: r[6] as number,
+        counts: r[7] === true ? (countsOf(r[8]!, r[9]!) ?? new Map()) : null,
+      };
+      this.pending.push([table, block]);
+      const p = (v: DuckDBValue) => `$${args.push(v)}`;
+      // An empty list has no item type to bind: written as a typed literal instead.
+      const list = (xs: DuckDBValue[] | null, type: string) =>
+        xs === null ? 'NULL' : xs.length === 0 ? `[]::${type}[]` : `${p(listValue(xs))}::${type}[]`;
+      const hex =
+        block.filter === null ? 'NULL' : `from_hex(${p(Buffer.from(block.filter).toString('hex'))})`;
+      values.push(
+        `($1, ${p(r[0] as string)}::UBIGINT, ${p(r[1] as string)}::UBIGINT, ${p(block.t1)}::BIGINT, ` +
+          `${p(block.t2)}::BIGINT, ${FILTER_VERSION}, ${hex}, [${block.kw.map((v) => `${p(v)}::VARCHAR`).join(', ')}], ` +
+          `${block.n}, ${list(block.counts && [...block.counts.keys()], 'VARCHAR')}, ` +
+          `${list(block.counts && [...block.counts.values()], 'INTEGER')})`,
+      );
+    }
+    await w.run(`INSERT INTO ${BLOCKS_TABLE} VALUES ${values.join(', ')}`, args);
+  }
+
+  /** After COMMIT: queries may rely on the blocks built in the transaction. */
+  committed(): void {
+    if (this.pending.length > 0) this.tables = withBlocks(this.tables, this.pending);
+    this.pending = [];
+  }
+
+  /** After ROLLBACK: the blocks built in the transaction do not exist. */
+  rolledBack(): void {
+    this.pending = [];
+  }
+
+  /** SQL (inside retention's transaction) removing the blocks whose rows are all older than the cutoff. */
+  static retentionSql(): string[] {
+    return [
+      `DELETE FROM ${BLOCKS_TABLE} WHERE t2 < $1::BIGINT`,
+      // Partly deleted: the filter still holds (a superset), the row counts no longer do.
+      `UPDATE ${BLOCKS_TABLE} SET n = NULL WHERE t1 < $1::BIGINT`,
+    ];
+  }
+
+  /** After retention committed: forget what `retentionSql` deleted. */
+  forgetBefore(cutoff: number): void {
+    const next = new Map<string, TableBlocks>();
+    for (const [table, tb] of this.tables) {
+      const blocks = tb.blocks
+        .filter((b) => b.t2 >= cutoff)
+        .map((b) => (b.t1 < cutoff ? { ...b, n: null } : b));
+      // The cover stays: its rows older than the cutoff are deleted, the others still in blocks.
+      // A table left with no block has no row in its cover: it is simply read whole.
+      if (blocks.length > 0) next.set(table, { ...tb, blocks });
+    }
+    this.tables = next;
+  }
+
+  /** The committed blocks as of now, for one query (or one read transaction). */
+  view(): BlockView {
+    return new BlockView(this.enabled ? this.tables : new Map());
+  }
+}
+
+export class BlockView {
+  constructor(private readonly tables: ReadonlyMap<string, TableBlocks>) {}
+
+  /**
+   * The rows of `table` a query needing `need` must read within [from, to], or null to read
+   * them all (no filters there, or every block may match).
+   */
+  restrict(
+    table: string,
+    need: TokenNeed | null,
+    from?: number,
+    to?: number,
+    tables = 1,
+  ): Restriction | null {
+    const tb = this.tables.get(table);
+    if (need === null || tb === undefined) return null;
+    const inSpan = tb.blocks.filter(
+      (b) => (from === undefined || b.t2 >= from) && (to === undefined || b.t1 <= to),
+    );
+    const hits = inSpan.filter((b) => admits(b, need));
+    if (hits.length >= inSpan.length * WORTH_IT) return null;
+    const ranges = mergeRanges(hits, Math.max(1, Math.floor(MAX_RANGES / tables)));
+    const read = inSpan.filter((b) => ranges.some(([a, z]) => b.t1 <= z && b.t2 >= a)).length;
+    if (read > inSpan.length * WORTH_IT) return null;
+    return { ranges, lo: tb.lo, hi: tb.hi };
+  }
+
+  /**
+   * The exact number of rows of `table` whose message has the word `key` (one ASCII word run,
+   * lowercase) and, with `keywordValue`, no keyword field equal to it — provided the blocks
+   * describe every row of the table, which holds only if the table's row count, read in the
+   * caller's snapshot, equals `rows`. Null when some block cannot tell.
+   */
+  exactCount(
+    table: string,
+    key: string,
+    keywordValue: string | null,
+  ): { count: number; rows: number } | null {
+    const tb = this.tables.get(table);
+    if (tb === undefined) return null;
+    let count = 0;
+    let rows = 0;
+    for (const b of tb.blocks) {
+      if (b.n === null || b.counts === null || b.filter === null) return null;
+      if (keywordValue !== null && keywordMayEqual(b, keywordValue)) return null;
+      const c = b.counts.get(key);
+      if (c !== undefined) count += c;
+      else if (mayContain(b.filter, key)) return null;
+      rows += b.n;
+    }
+    return { count, rows };
+  }
+
+  /** Blocks, and blocks a query needing `need` would read (diagnostics and tests). */
+  stats(need: TokenNeed | null): { blocks: number; admitted: number } {
+    let blocks = 0;
+    let admitted = 0;
+    for (const tb of this.tables.values()) {
+      blocks += tb.blocks.length;
+      admitted += need === null ? tb.blocks.length : tb.blocks.filter((b) => admits(b, need)).length;
+    }
+    return { blocks, admitted };
+  }
+}
+
+/** A copy of `tables` with `added` in it (the tables touched get new arrays). */
+function withBlocks(
+  tables: ReadonlyMap<string, TableBlocks>,
+  added: ReadonlyArray<[string, Block]>,
+): Map<string, TableBlocks> {
+  const next = new Map(tables);
+  const copied = new Set<string>();
+  for (const [table, block] of added) {
+    let tb = next.get(table);
+    if (tb === undefined) {
+      tb = { blocks: [], lo: block.lo, hi: block.hi };
+      copied.add(table);
+    } else if (!copied.has(table)) {
+      tb = { ...tb, blocks: [...tb.blocks] };
+      copied.add(table);
+    }
+    next.set(table, tb);
+    tb.blocks.push(block);
+    if (block.lo < tb.lo) tb.lo = block.lo;
+    if (block.hi > tb.hi) tb.hi = block.hi;
+  }
+  return next;
+}
+
+function countsOf(toks: DuckDBValue, counts: DuckDBValue): Map<string, number> | null {
+  if (toks === null || counts === null) return null;
+  const keys = (toks as { items: string[] }).items;
+  const ns = (counts as { items: number[] }).items;
+  return new Map(keys.map((k, i) => [k, ns[i]!]));
+}
+
+/** May some row of the block match? */
+function admits(b: Block, need: TokenNeed): boolean {
+  switch (need.kind) {
+    case 'and':
+      return need.children.every((c) => admits(b, c));
+    case 'or':
+      return need.children.some((c) => admits(b, c));
+    case 'text':
+      if (b.filter === null || need.keys.every((k) => mayContain(b.filter!, k))) return true;
+      return need.keywordValue !== null && keywordMayEqual(b, need.keywordValue);
+  }
+}
+
+const TRACE_HEX = /^[0-9a-f]{32}$/;
+const SPAN_HEX = /^[0-9a-f]{16}$/;
+
+/**
+ * May a keyword field of the block equal `value` (a bare word also matches resourceId, traceId,
+ * spanId and commit exactly)? W3C-shaped ids live in integer columns the block keeps no range of.
+ * DuckDB orders VARCHAR by UTF-8 bytes, so the comparison is on bytes too.
+ */
+function keywordMayEqual(b: Block, value: string): boolean {
+  if (TRACE_HEX.test(value) || SPAN_HEX.test(value)) return true;
+  const v = Buffer.from(value);
+  for (let i = 0; i < b.kw.length; i += 2) {
+    const lo = b.kw[i];
+    const hi = b.kw[i + 1];
+    if (lo == null || hi == null) continue;
+    if (Buffer.compare(Buffer.from(lo), v) <= 0 && Buffer.compare(v, Buffer.from(hi)) <= 0) return true;
+  }
+  return false;
+}
+
+/** The blocks' time ranges, overlapping ones merged, then the closest merged until `most` remain. */
+function mergeRanges(blocks: Block[], most: number): Array<[number, number]> {
+  const sorted = blocks.map((b): [number, number] => [b.t1, b.t2]).sort((a, b) => a[0] - b[0]);
+  const out: Array<[number, number]> = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+    else out.push([r[0], r[1]]);
+  }
+  while (out.length > most) {
+    let best = 1;
+    for (let i = 2; i < out.length; i++) {
+      if (out[i]![0] - out[i - 1]![1] < out[best]![0] - out[best - 1]![1]) best = i;
+    }
+    out[best - 1]![1] = Math.max(out[best - 1]![1], out[best]![1]);
+    out.splice(best, 1);
+  }
+  return out;
+}
+
+/**
+ * A restricted table as a FROM source: each time range inside the cover, plus every row outside
+ * the cover. The ranges are disjoint and the cover splits the rows, so no row comes twice.
+ * Every value is a number the store computed, never user text.
+ */
+export function restrictedSource(table: string, r: Restriction): string {
+  const ts = (us: number) => `make_timestamp(${Math.trunc(us)}::BIGINT)`;
+  const cover = `id BETWEEN ${r.lo}::UBIGINT AND ${r.hi}::UBIGINT`;
+  const outside = `SELECT * FROM ${table} WHERE id < ${r.lo}::UBIGINT OR id > ${r.hi}::UBIGINT`;
+  if (r.ranges.length === 0) return outside;
+  // One scan per table: DuckDB pushes an OR of ranges on one column into the scan (zone maps skip
+  // row groups outside them; rows outside them never reach the message filter).
+  const ranges = r.ranges.map(([a, b]) => `ts BETWEEN ${ts(a)} AND ${ts(b)}`).join(' OR ');
+  return `SELECT * FROM ${table} WHERE (${ranges}) AND ${cover} UNION ALL ${outside}`;
+}
