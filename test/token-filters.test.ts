@@ -175,6 +175,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Restarts and retention change what the filters know, not how they judge a word: a sample suffices there. */
+const SAMPLE = QUERIES.filter((_, i) => i % 4 === 0);
+
 describe('token filters change no answer', () => {
   it('the corpus has matches to find and blocks to skip', async () => {
     const rare = await answers(without, 'zanzibarquux');
@@ -197,17 +200,17 @@ describe('token filters change no answer', () => {
   it('after a restart (filters read back from disk)', async () => {
     await withF.close();
     withF = await openStore('with', true);
-    await expectSame(withF, without);
+    await expectSame(withF, without, SAMPLE);
   }, 400_000);
 
   it('after retention trims a day and drops another', async () => {
     const cutoff = T0 + DAY + 7 * 3_600_000_000;
     for (const s of [withF, without, legacy]) await s.applyRetention(cutoff);
-    await expectSame(withF, without);
-    await expectSame(legacy, without);
+    await expectSame(withF, without, SAMPLE);
+    await expectSame(legacy, without, SAMPLE);
     await withF.close();
     withF = await openStore('with', true);
-    await expectSame(withF, without);
+    await expectSame(withF, without, SAMPLE);
   }, 600_000);
 });
 
