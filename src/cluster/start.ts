@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { DeadLetters } from '../buffer/rabbitmq/dead-letters.js';
 import { RabbitMqBuffer } from '../buffer/rabbitmq/rabbitmq.js';
+import { redactUrl } from '../buffer/rabbitmq/session.js';
 import { RedisQueryCache } from '../cache/redis-query-cache.js';
 import type { ClusterConfig, ServerConfig } from '../config.js';
 import { IngestPipeline } from '../ingest/pipeline.js';
@@ -54,15 +55,15 @@ export async function startClusterNode(config: ServerConfig): Promise<RunningNod
   try {
     const redis = new Redis(cluster.cacheUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
     redis.on('error', () => {}); // reported where a command fails; ioredis reconnects by itself
-    await redis.connect();
     closers.push(() => redis.disconnect());
+    await reach('Redis', 'SAWMILL_CACHE', cluster.cacheUrl, () => redis.connect());
 
     const store = new PostgresStore({
       url: cluster.storeUrl,
       queryTimeoutMs: config.queryTimeoutMs,
       poolSize: has('query') ? 8 : 4,
     });
-    await store.open();
+    await reach('PostgreSQL', 'SAWMILL_STORE', cluster.storeUrl, () => store.open());
     closers.push(() => store.close());
 
     const buffer = new RabbitMqBuffer({
@@ -180,6 +181,15 @@ export async function startClusterNode(config: ServerConfig): Promise<RunningNod
   } catch (err) {
     await closeAll();
     throw err;
+  }
+}
+
+/** Runs `connect`, naming the service, its setting and its (password-free) URL if it fails. */
+async function reach(service: string, setting: string, url: string, connect: () => Promise<unknown>) {
+  try {
+    await connect();
+  } catch (err) {
+    throw new Error(`cannot reach ${service} at ${redactUrl(url)} (${setting}): ${(err as Error).message}`);
   }
 }
 

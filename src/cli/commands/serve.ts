@@ -1,5 +1,6 @@
 import { loadConfig, type ServeFlags } from '../../config.js';
 import { startServer } from '../../server/start.js';
+import { CliError } from '../http.js';
 
 /**
  * `sawmill serve`: run the server until SIGINT/SIGTERM, then shut down cleanly (spool drained,
@@ -8,9 +9,15 @@ import { startServer } from '../../server/start.js';
 export async function serve(flags: ServeFlags): Promise<void> {
   const config = loadConfig(flags);
   // Loaded only in cluster mode: embedded mode never pulls in the PostgreSQL, AMQP and Redis clients.
-  const server = config.cluster
-    ? await (await import('../../cluster/start.js')).startClusterNode(config)
-    : await startServer(config);
+  let server: { url: string; close(): Promise<void> };
+  try {
+    server = config.cluster
+      ? await (await import('../../cluster/start.js')).startClusterNode(config)
+      : await startServer(config);
+  } catch (err) {
+    // A service that is down or a port that is taken: one line that says so, not a stack trace.
+    throw new CliError(`cannot start: ${(err as Error).message}`);
+  }
   const where = config.cluster
     ? `role ${config.cluster.roles.join(',')}, cluster ${config.cluster.name}`
     : `data: ${config.dataDir}`;
