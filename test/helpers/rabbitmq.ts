@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
+import { afterAll, beforeAll } from 'vitest';
+import { RabbitMqBuffer, type RabbitMqBufferOptions } from '../../src/buffer/rabbitmq/rabbitmq.js';
 import { CI, serviceMissing } from './services.js';
 
 /**
@@ -40,6 +42,56 @@ export async function createVhost(what = 'the RabbitMQ buffer tests'): Promise<T
       await run('rabbitmqctl', ['delete_vhost', name]);
     },
   };
+}
+
+/**
+ * A test file's vhost (made before its tests, deleted after them) and what the file opens on it,
+ * closed at the end. `vhost` is null when the broker is not there outside CI (skip the test).
+ */
+export interface TestBroker {
+  readonly vhost: TestVhost | null;
+  /** A buffer on a new queue of its own (or `o.queue`), opened; `port` reaches the broker through a proxy. */
+  buffer(o?: Partial<RabbitMqBufferOptions>, port?: number): Promise<RabbitMqBuffer>;
+  /** Close `c` after the file's tests. */
+  closeLater<T extends { close(): Promise<void> }>(c: T): T;
+}
+
+export function useTestBroker(
+  queuePrefix: string,
+  defaults: Omit<Partial<RabbitMqBufferOptions>, 'url'> = {},
+): TestBroker {
+  let vhost: TestVhost | null = null;
+  const closers: Array<{ close(): Promise<void> }> = [];
+  let queues = 0;
+  beforeAll(async () => {
+    vhost = await createVhost();
+  });
+  afterAll(async () => {
+    await Promise.all(closers.map((c) => c.close().catch(() => {})));
+    await vhost?.delete();
+  });
+  const broker: TestBroker = {
+    get vhost() {
+      return vhost;
+    },
+    async buffer(o = {}, port) {
+      const b = new RabbitMqBuffer({
+        url: vhost!.url(port),
+        queue: `${queuePrefix}${++queues}`,
+        onError: () => {},
+        ...defaults,
+        ...o,
+      });
+      broker.closeLater(b);
+      await b.open();
+      return b;
+    },
+    closeLater(c) {
+      closers.push(c);
+      return c;
+    },
+  };
+  return broker;
 }
 
 /** A TCP proxy in front of the broker that a test can cut (drop), pause (stall) or stop (refuse). */

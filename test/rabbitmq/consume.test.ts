@@ -1,41 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RabbitMqBuffer, type RabbitMqBufferOptions } from '../../src/buffer/rabbitmq/rabbitmq.js';
+import { describe, expect, it } from 'vitest';
+import type { RabbitMqBufferOptions } from '../../src/buffer/rabbitmq/rabbitmq.js';
 import type { LoadBatch } from '../../src/store/store.js';
-import {
-  BrokerProxy,
-  createVhost,
-  inspect,
-  records,
-  sleep,
-  type TestVhost,
-  waitFor,
-} from '../helpers/rabbitmq.js';
+import { BrokerProxy, inspect, records, sleep, useTestBroker, waitFor } from '../helpers/rabbitmq.js';
 
-let vhost: TestVhost | null = null;
-const open: RabbitMqBuffer[] = [];
-
-beforeAll(async () => {
-  vhost = await createVhost();
-});
-
-afterAll(async () => {
-  await Promise.all(open.map((b) => b.close().catch(() => {})));
-  await vhost?.delete();
-});
-
-let n = 0;
-async function buffer(o: Partial<RabbitMqBufferOptions> = {}, port?: number): Promise<RabbitMqBuffer> {
-  const b = new RabbitMqBuffer({
-    url: vhost!.url(port),
-    queue: `c${++n}`,
-    onError: () => {},
-    retryBaseMs: 20,
-    ...o,
-  });
-  open.push(b);
-  await b.open();
-  return b;
-}
+const broker = useTestBroker('c', { retryBaseMs: 20 });
+const buffer = broker.buffer;
 
 /** An ingest node and a worker on the same queue. */
 async function pair(o: Partial<RabbitMqBufferOptions> = {}, workerPort?: number) {
@@ -48,7 +17,7 @@ const keysOf = (batches: LoadBatch[]) => batches.flatMap((b) => b.parts.map((p) 
 
 describe('RabbitMqBuffer delivery', () => {
   it('delivers batches of whole messages with their keys, lines and bounds', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const { ingest, worker } = await pair({ lingerMs: 50 });
     const sent = [records(3, 100n, 'a'), records(2, 200n, 'b'), records(4, 300n, 'c')];
     for (const r of sent) await ingest.append(r.lines, r.bounds);
@@ -65,13 +34,13 @@ describe('RabbitMqBuffer delivery', () => {
       expect(parts[i]!.bounds).toEqual(r.bounds);
     }
     await worker.close();
-    const look = await inspect(vhost.url());
+    const look = await inspect(broker.vhost!.url());
     expect(await look.count(worker.queue)).toBe(0); // acked
     await look.close();
   });
 
   it('caps a batch at maxBatchRecords (whole messages)', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const { ingest, worker } = await pair({ maxBatchRecords: 25, lingerMs: 50 });
     const r = records(10);
     for (let i = 0; i < 10; i++) await ingest.append(r.lines, r.bounds);
@@ -85,7 +54,7 @@ describe('RabbitMqBuffer delivery', () => {
   });
 
   it('acks only after deliver resolved: a worker whose connection drops mid-load gets them again', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const proxy = new BrokerProxy();
     await proxy.start();
     const { ingest, worker, queue } = await pair({}, proxy.port);
@@ -102,7 +71,7 @@ describe('RabbitMqBuffer delivery', () => {
     });
     await waitFor(() => seen.length === 1, 5000, 'first delivery');
     expect(worker.depthBytes()).toBeGreaterThan(0);
-    const look = await inspect(vhost.url());
+    const look = await inspect(broker.vhost!.url());
     proxy.cut();
     await sleep(200);
     release(); // deliver resolves after the connection is gone: nothing can be acked
@@ -115,7 +84,7 @@ describe('RabbitMqBuffer delivery', () => {
   });
 
   it('keeps acking on its own connection while the broker blocks its publishing one', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const proxy = new BrokerProxy();
     await proxy.start();
     // An `all` node: one buffer that publishes and consumes.
@@ -134,14 +103,14 @@ describe('RabbitMqBuffer delivery', () => {
     // Had the acks not reached the broker, dropping the connections would bring the messages back.
     await proxy.stop();
     await sleep(300);
-    const look = await inspect(vhost.url());
+    const look = await inspect(broker.vhost!.url());
     expect(await look.count(node.queue)).toBe(0);
     expect(got).toHaveLength(5);
     await look.close();
   });
 
   it('holds at most about maxHeldBytes of messages, whatever the prefetch', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const { ingest, worker } = await pair({ maxHeldBytes: 40_000, prefetch: 500, maxBatchRecords: 50 });
     const r = records(50); // ~3.6 kB a message
     const size = r.lines.join('\n').length;
@@ -160,7 +129,7 @@ describe('RabbitMqBuffer delivery', () => {
   });
 
   it('retries a failed delivery and then delivers it', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const { ingest, worker } = await pair();
     const r = records(3);
     await ingest.append(r.lines, r.bounds);
@@ -175,7 +144,7 @@ describe('RabbitMqBuffer delivery', () => {
   });
 
   it('retries transient store failures without using up attempts', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const { ingest, worker, queue } = await pair({ maxAttempts: 2 });
     const r = records(3);
     await ingest.append(r.lines, r.bounds);
@@ -185,13 +154,13 @@ describe('RabbitMqBuffer delivery', () => {
         throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     });
     await waitFor(() => calls === 7, 10_000, 'delivery after the outage');
-    const look = await inspect(vhost.url());
+    const look = await inspect(broker.vhost!.url());
     expect(await look.count(`${queue}.dead`)).toBe(0);
     await look.close();
   });
 
   it('dead-letters a poison message after maxAttempts while its neighbours are delivered', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const { ingest, worker, queue } = await pair({ maxAttempts: 3 });
     const good1 = records(2, 10n, 'good');
     const bad = records(2, 20n, 'poison');
@@ -206,7 +175,7 @@ describe('RabbitMqBuffer delivery', () => {
       }
       loaded.push(...b.parts.flatMap((p) => p.lines!));
     });
-    const look = await inspect(vhost.url());
+    const look = await inspect(broker.vhost!.url());
     await waitFor(async () => (await look.count(`${queue}.dead`)) === 1, 10_000, 'dead letter');
     await waitFor(() => loaded.length === 4, 5000, 'neighbours');
     expect(poisonTries).toBe(3);
@@ -224,7 +193,7 @@ describe('RabbitMqBuffer delivery', () => {
   });
 
   it('dead-letters nothing during a store outage, whatever the batch shapes and probes', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const { ingest, worker, queue } = await pair({ maxAttempts: 2, retryMaxMs: 100 });
     for (let i = 0; i < 10; i++) {
       const r = records(3, BigInt(100 * i + 1));
@@ -244,13 +213,13 @@ describe('RabbitMqBuffer delivery', () => {
     });
     await waitFor(() => loaded.size === 10, 15_000, 'all loaded after the outage');
     expect(failures).toBeGreaterThan(5);
-    const look = await inspect(vhost.url());
+    const look = await inspect(broker.vhost!.url());
     expect(await look.count(`${queue}.dead`)).toBe(0);
     await look.close();
   });
 
   it('counts transient-looking failures of a message once the store loaded others meanwhile', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const { ingest, worker, queue } = await pair({ maxAttempts: 2 });
     const sent = [records(1, 1n, 'ok'), records(1, 2n, 'slow'), records(1, 3n, 'ok'), records(1, 4n, 'ok')];
     for (const r of sent) await ingest.append(r.lines, r.bounds);
@@ -261,7 +230,7 @@ describe('RabbitMqBuffer delivery', () => {
         throw Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
       loaded.push(...b.parts.flatMap((p) => p.lines!));
     });
-    const look = await inspect(vhost.url());
+    const look = await inspect(broker.vhost!.url());
     await waitFor(async () => (await look.count(`${queue}.dead`)) === 1, 20_000, 'dead letter');
     await waitFor(() => loaded.length === 3, 5000, 'neighbours');
     const [dead] = await look.drain(`${queue}.dead`);
@@ -271,9 +240,9 @@ describe('RabbitMqBuffer delivery', () => {
   });
 
   it('dead-letters malformed messages at once, with a reason', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const { worker, queue } = await pair();
-    const look = await inspect(vhost.url());
+    const look = await inspect(broker.vhost!.url());
     const good = records(1, 5n);
     const headers = {
       'sawmill-format': 1,
@@ -309,7 +278,7 @@ describe('RabbitMqBuffer delivery', () => {
   });
 
   it('keeps consuming after its queue was deleted and declared again', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const { ingest, worker, queue } = await pair();
     const got: string[] = [];
     worker.startDelivery(async (b) => {
@@ -318,7 +287,7 @@ describe('RabbitMqBuffer delivery', () => {
     const r = records(1);
     await ingest.append(r.lines, r.bounds);
     await waitFor(() => got.length === 1, 5000, 'first');
-    const look = await inspect(vhost.url());
+    const look = await inspect(broker.vhost!.url());
     await look.ch.deleteQueue(queue); // the broker cancels the consumer
     await look.close();
     await waitFor(
@@ -334,7 +303,7 @@ describe('RabbitMqBuffer delivery', () => {
   });
 
   it('close() lets the delivery in flight finish and acks it', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const { ingest, worker, queue } = await pair();
     const r = records(2);
     for (let i = 0; i < 3; i++) await ingest.append(r.lines, r.bounds);
@@ -349,13 +318,13 @@ describe('RabbitMqBuffer delivery', () => {
     await worker.close();
     expect(finished).toBe(true);
     expect(worker.depthBytes()).toBe(0);
-    const look = await inspect(vhost.url());
+    const look = await inspect(broker.vhost!.url());
     expect(await look.count(queue)).toBe(0);
     await look.close();
   });
 
   it('close() gives back what was prefetched but not delivered', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const { ingest, worker, queue } = await pair({ maxBatchRecords: 2 });
     const r = records(2);
     for (let i = 0; i < 5; i++) await ingest.append(r.lines, r.bounds);
@@ -366,7 +335,7 @@ describe('RabbitMqBuffer delivery', () => {
     });
     await waitFor(() => calls === 1, 5000, 'delivery');
     await worker.close();
-    const look = await inspect(vhost.url());
+    const look = await inspect(broker.vhost!.url());
     await waitFor(async () => (await look.count(queue)) === 5 - calls, 5000, 'returned messages');
     await look.close();
   });

@@ -1,35 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DeadLetters } from '../../src/buffer/rabbitmq/dead-letters.js';
 import { RabbitMqBuffer } from '../../src/buffer/rabbitmq/rabbitmq.js';
 import { DELIVERY_LIMIT } from '../../src/buffer/rabbitmq/topology.js';
 import type { LoadBatch } from '../../src/store/store.js';
-import { createVhost, inspect, records, type TestVhost, waitFor } from '../helpers/rabbitmq.js';
+import { inspect, records, useTestBroker, waitFor } from '../helpers/rabbitmq.js';
 
-let vhost: TestVhost | null = null;
-const closers: Array<{ close(): Promise<void> }> = [];
-
-beforeAll(async () => {
-  vhost = await createVhost();
-});
-
-afterAll(async () => {
-  await Promise.all(closers.map((c) => c.close().catch(() => {})));
-  await vhost?.delete();
-});
-
+const broker = useTestBroker('d');
 let n = 0;
 /** A queue with `bad` poison messages dead-lettered and `good` delivered; the store can be "fixed". */
 async function withDeadLetters(bad: number, good = 1) {
   const queue = `d${++n}`;
-  const ingest = new RabbitMqBuffer({ url: vhost!.url(), queue, onError: () => {} });
+  const ingest = new RabbitMqBuffer({ url: broker.vhost!.url(), queue, onError: () => {} });
   const worker = new RabbitMqBuffer({
-    url: vhost!.url(),
+    url: broker.vhost!.url(),
     queue,
     maxAttempts: 2,
     retryBaseMs: 10,
     onError: () => {},
   });
-  closers.push(ingest, worker);
+  broker.closeLater(ingest);
+  broker.closeLater(worker);
   await ingest.open();
   await worker.open();
   const state = { fixed: false, loaded: [] as string[] };
@@ -47,8 +37,8 @@ async function withDeadLetters(bad: number, good = 1) {
     await ingest.append(r.lines, r.bounds);
   }
   worker.startDelivery(deliver);
-  const dl = new DeadLetters({ url: vhost!.url(), queue });
-  closers.push(dl);
+  const dl = new DeadLetters({ url: broker.vhost!.url(), queue });
+  broker.closeLater(dl);
   await waitFor(async () => (await dl.count()) === bad, 10_000, 'dead letters');
   await waitFor(() => state.loaded.length === good, 5000, 'good messages');
   return { queue, dl, state, worker };
@@ -56,7 +46,7 @@ async function withDeadLetters(bad: number, good = 1) {
 
 describe('DeadLetters', () => {
   it('lists dead letters without removing them', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const { dl } = await withDeadLetters(3);
     const list = await dl.list(10);
     expect(list).toHaveLength(3);
@@ -74,7 +64,7 @@ describe('DeadLetters', () => {
   });
 
   it('replays chosen dead letters to the main queue with attempts reset', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const { dl, state } = await withDeadLetters(3);
     const list = await dl.list(10);
     state.fixed = true;
@@ -87,11 +77,11 @@ describe('DeadLetters', () => {
   });
 
   it('replayed messages carry no failure history', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const { dl, worker, queue } = await withDeadLetters(1, 0);
     await worker.close(); // nobody consumes: look at the replayed copy itself
     expect(await dl.replay()).toBe(1);
-    const look = await inspect(vhost.url());
+    const look = await inspect(broker.vhost!.url());
     const [m] = await look.drain(queue);
     const h = m!.properties.headers!;
     expect(h['sawmill-attempts']).toBeUndefined();
@@ -102,7 +92,7 @@ describe('DeadLetters', () => {
   });
 
   it('drops chosen dead letters', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const { dl } = await withDeadLetters(3);
     const list = await dl.list(10);
     expect(await dl.drop([list[0]!.key, list[2]!.key, 'no-such-key'])).toBe(2);
@@ -111,9 +101,9 @@ describe('DeadLetters', () => {
   });
 
   it('reports an empty dead queue when no node has declared the queues yet', async (t) => {
-    if (!vhost) return t.skip();
-    const dl = new DeadLetters({ url: vhost.url(), queue: 'never-declared' });
-    closers.push(dl);
+    if (!broker.vhost) return t.skip();
+    const dl = new DeadLetters({ url: broker.vhost!.url(), queue: 'never-declared' });
+    broker.closeLater(dl);
     expect(await dl.count()).toBe(0);
     expect(await dl.list(10)).toEqual([]);
     expect(await dl.replay()).toBe(0);
@@ -121,22 +111,22 @@ describe('DeadLetters', () => {
   });
 
   it('shows messages the broker dead-lettered after its delivery limit', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const queue = `d${++n}`;
-    const ingest = new RabbitMqBuffer({ url: vhost.url(), queue, onError: () => {} });
-    closers.push(ingest);
+    const ingest = new RabbitMqBuffer({ url: broker.vhost!.url(), queue, onError: () => {} });
+    broker.closeLater(ingest);
     await ingest.open();
     const r = records(1);
     await ingest.append(r.lines, r.bounds);
     // A worker that dies holding the message, again and again: every return counts.
-    const look = await inspect(vhost.url());
+    const look = await inspect(broker.vhost!.url());
     for (let i = 0; i <= DELIVERY_LIMIT; i++) {
       const m = await look.ch.get(queue, { noAck: false });
       if (!m) break;
       look.ch.nack(m, false, true);
     }
-    const dl = new DeadLetters({ url: vhost.url(), queue });
-    closers.push(dl);
+    const dl = new DeadLetters({ url: broker.vhost!.url(), queue });
+    broker.closeLater(dl);
     await waitFor(async () => (await dl.count()) === 1, 5000, 'broker dead letter');
     const [d] = await dl.list(1);
     expect(d!.reason).toMatch(/more than 50 times/);

@@ -1,42 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OverloadedError } from '../../src/buffer/buffer.js';
-import { RabbitMqBuffer, type RabbitMqBufferOptions } from '../../src/buffer/rabbitmq/rabbitmq.js';
+import { RabbitMqBuffer } from '../../src/buffer/rabbitmq/rabbitmq.js';
 import {
   BrokerProxy,
   blockedFrame,
-  createVhost,
   inspect,
   records,
   sleep,
-  type TestVhost,
+  useTestBroker,
   waitFor,
 } from '../helpers/rabbitmq.js';
 
-let vhost: TestVhost | null = null;
-const open: RabbitMqBuffer[] = [];
 const errors: unknown[] = [];
-
-beforeAll(async () => {
-  vhost = await createVhost();
-});
-
-afterAll(async () => {
-  await Promise.all(open.map((b) => b.close().catch(() => {})));
-  await vhost?.delete();
-});
-
-let n = 0;
-async function buffer(o: Partial<RabbitMqBufferOptions> = {}, port?: number): Promise<RabbitMqBuffer> {
-  const b = new RabbitMqBuffer({
-    url: vhost!.url(port),
-    queue: `q${++n}`,
-    onError: (e) => errors.push(e),
-    ...o,
-  });
-  open.push(b);
-  await b.open();
-  return b;
-}
+const broker = useTestBroker('q', { onError: (e) => errors.push(e) });
+const buffer = broker.buffer;
 
 async function refusal(p: Promise<unknown>): Promise<OverloadedError> {
   try {
@@ -50,11 +27,11 @@ async function refusal(p: Promise<unknown>): Promise<OverloadedError> {
 
 describe('RabbitMqBuffer publishing', () => {
   it('resolves append only after the confirm, with the message in the queue', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const b = await buffer();
     const r = records(3, 42n);
     await b.append(r.lines, r.bounds);
-    const look = await inspect(vhost.url());
+    const look = await inspect(broker.vhost!.url());
     const [m, ...rest] = await look.drain(b.queue);
     expect(rest).toHaveLength(0);
     expect(m!.properties.deliveryMode).toBe(2);
@@ -70,7 +47,7 @@ describe('RabbitMqBuffer publishing', () => {
   });
 
   it('pipelines many concurrent appends on one connection, each with its own key', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const proxy = new BrokerProxy();
     await proxy.start();
     const b = await buffer({}, proxy.port);
@@ -78,7 +55,7 @@ describe('RabbitMqBuffer publishing', () => {
     await Promise.all(Array.from({ length: 500 }, () => b.append(r.lines, r.bounds)));
     expect(proxy.connections).toBe(1);
     expect(b.depthBytes()).toBe(0);
-    const look = await inspect(vhost.url());
+    const look = await inspect(broker.vhost!.url());
     const got = await look.drain(b.queue);
     expect(got).toHaveLength(500);
     expect(new Set(got.map((m) => m.properties.messageId)).size).toBe(500);
@@ -88,7 +65,7 @@ describe('RabbitMqBuffer publishing', () => {
   });
 
   it('answers 429 when the queue is full, and loses nothing it confirmed', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const b = await buffer({ maxQueueBytes: 20_000 });
     const r = records(10); // ~700 bytes a message
     let ok = 0;
@@ -107,7 +84,7 @@ describe('RabbitMqBuffer publishing', () => {
     expect(ok).toBeGreaterThan(10);
     // Refusals keep coming while it is full; the queue holds exactly the confirmed messages.
     expect((await refusal(b.append(r.lines, r.bounds))).status).toBe(429);
-    const look = await inspect(vhost.url());
+    const look = await inspect(broker.vhost!.url());
     expect(await look.count(b.queue)).toBe(ok);
     await look.drain(b.queue);
     await b.append(r.lines, r.bounds); // room again
@@ -115,7 +92,7 @@ describe('RabbitMqBuffer publishing', () => {
   });
 
   it('bounds unconfirmed bytes in memory with 429', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const b = await buffer({ maxUnconfirmedBytes: 5_000 });
     const r = records(50); // ~3.5 kB
     const first = b.append(r.lines, r.bounds);
@@ -128,7 +105,7 @@ describe('RabbitMqBuffer publishing', () => {
   });
 
   it('fails fast with 503 while the broker is unreachable, and works again after it is back', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const proxy = new BrokerProxy();
     await proxy.start();
     const port = proxy.port;
@@ -146,7 +123,7 @@ describe('RabbitMqBuffer publishing', () => {
     await proxy.start(port);
     await waitFor(() => b.connected, 10_000, 'reconnect');
     await b.append(r.lines, r.bounds);
-    const look = await inspect(vhost.url());
+    const look = await inspect(broker.vhost!.url());
     expect(await look.count(b.queue)).toBe(2);
     await look.close();
     await b.close();
@@ -154,7 +131,7 @@ describe('RabbitMqBuffer publishing', () => {
   });
 
   it('rejects (503) every append unconfirmed when the connection drops; none resolves falsely', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const proxy = new BrokerProxy();
     await proxy.start();
     const b = await buffer({}, proxy.port);
@@ -172,7 +149,7 @@ describe('RabbitMqBuffer publishing', () => {
     expect(results.filter((x) => x !== 'ok').every((x) => x === 503)).toBe(true);
     expect(ok).toBeLessThan(300);
     // Every resolved append is in the queue (the broker may hold more: confirmed but the ack was lost).
-    const look = await inspect(vhost.url());
+    const look = await inspect(broker.vhost!.url());
     expect(await look.count(b.queue)).toBeGreaterThanOrEqual(ok);
     await look.close();
     await b.close();
@@ -180,7 +157,7 @@ describe('RabbitMqBuffer publishing', () => {
   });
 
   it('rejects (503) appends the broker stops confirming, after the confirm timeout', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const proxy = new BrokerProxy();
     await proxy.start();
     const b = await buffer({ confirmTimeoutMs: 1000 }, proxy.port);
@@ -199,7 +176,7 @@ describe('RabbitMqBuffer publishing', () => {
   });
 
   it('refuses at once with 503 while the broker blocks publishers (resource alarm)', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const proxy = new BrokerProxy();
     await proxy.start();
     const b = await buffer({}, proxy.port);
@@ -218,20 +195,20 @@ describe('RabbitMqBuffer publishing', () => {
   });
 
   it('close() waits for the confirms of appends in flight', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const b = await buffer();
     const r = records(100);
     const appends = Array.from({ length: 200 }, () => b.append(r.lines, r.bounds));
     await b.close();
     const results = await Promise.allSettled(appends);
     expect(results.filter((x) => x.status === 'rejected')).toEqual([]);
-    const look = await inspect(vhost.url());
+    const look = await inspect(broker.vhost!.url());
     expect(await look.count(b.queue)).toBe(200);
     await look.close();
   });
 
   it('declares the same topology from any number of nodes, also with other limits', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const a = await buffer({ queue: 'shared' });
     const c = await buffer({ queue: 'shared', maxQueueBytes: 1234 });
     const r = records(1);
@@ -240,11 +217,11 @@ describe('RabbitMqBuffer publishing', () => {
   });
 
   it('never confirms into a deleted queue: 503, then the queue is declared again', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const b = await buffer();
     const r = records(1);
     await b.append(r.lines, r.bounds);
-    const look = await inspect(vhost.url());
+    const look = await inspect(broker.vhost!.url());
     await look.ch.deleteQueue(b.queue);
     // Unroutable: the broker returns it before the confirm, so the append must not resolve.
     expect((await refusal(b.append(r.lines, r.bounds))).status).toBe(503);
@@ -262,7 +239,7 @@ describe('RabbitMqBuffer publishing', () => {
   });
 
   it('refuses with 503 after close', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const b = await buffer();
     await b.close();
     const r = records(1);
@@ -270,7 +247,7 @@ describe('RabbitMqBuffer publishing', () => {
   });
 
   it('open fails when the broker cannot be reached', async (t) => {
-    if (!vhost) return t.skip();
+    if (!broker.vhost) return t.skip();
     const b = new RabbitMqBuffer({
       url: 'amqp://guest:guest@127.0.0.1:1/x',
       openTimeoutMs: 500,
