@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announce, announcementFor } from '../../src/cluster/announcements.js';
 import { ClusterTailHub } from '../../src/cluster/cluster-tail.js';
@@ -13,15 +11,14 @@ import { parseQuery } from '../../src/query/parse.js';
 import { DuckDbStore } from '../../src/store/duckdb/duckdb-store.js';
 import type { LoadPart } from '../../src/store/store.js';
 import { waitFor } from '../helpers/server.js';
-import { connectRedis } from '../helpers/services.js';
+import { useTestRedis } from '../helpers/services.js';
 
-const name = `sawmill-test-${randomBytes(4).toString('hex')}`;
-let redis: Redis | null = null;
+const testRedis = useTestRedis('the cluster tail tests');
+const name = testRedis.name;
 let store: DuckDbStore;
 let dir: string;
 
 beforeAll(async () => {
-  redis = await connectRedis('the cluster tail tests');
   dir = await mkdtemp(path.join(tmpdir(), 'sawmill-tail-'));
   store = new DuckDbStore({ dir, queryTimeoutMs: 10_000 });
   await store.open();
@@ -30,10 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await store.close();
   await rm(dir, { recursive: true, force: true });
-  if (!redis) return;
-  const keys = await redis.keys(`${name}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
 });
 
 /** A part as a worker gets it from the broker: normalised lines with their bounds. */
@@ -57,8 +50,8 @@ function part(key: string, firstId: bigint, messages: string[]): LoadPart {
 
 describe('cluster tail', () => {
   it('sends each subscriber the matching records of every announced load, once, in any load order', async (t) => {
-    if (!redis) return t.skip();
-    const hub = new ClusterTailHub(store, redis.duplicate(), name, (err) => {
+    if (!testRedis.redis) return t.skip();
+    const hub = new ClusterTailHub(store, testRedis.redis.duplicate(), name, (err) => {
       throw err;
     });
     await hub.open();
@@ -74,7 +67,7 @@ describe('cluster tail', () => {
       const result = await store.load(batch);
       const a = announcementFor(batch, result.appliedKeys);
       expect(a).not.toBeNull();
-      await announce(redis, name, a!);
+      await announce(testRedis.redis, name, a!);
     }
     // A redelivered batch applies nothing and announces nothing.
     expect(announcementFor(earlier, (await store.load(earlier)).appliedKeys)).toBeNull();
@@ -87,8 +80,8 @@ describe('cluster tail', () => {
   });
 
   it('resumes a reconnecting client after its Last-Event-ID', async (t) => {
-    if (!redis) return t.skip();
-    const hub = new ClusterTailHub(store, redis.duplicate(), name, () => {});
+    if (!testRedis.redis) return t.skip();
+    const hub = new ClusterTailHub(store, testRedis.redis.duplicate(), name, () => {});
     await hub.open();
     const got: OutputRecord[] = [];
     hub.subscribe(parseQuery('ERR'), (r) => got.push(...r), '1001');

@@ -1,31 +1,25 @@
-import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NodeIdLease } from '../../src/cluster/node-id.js';
 import { NODE_SLOTS } from '../../src/model/id.js';
-import { connectRedis } from '../helpers/services.js';
+import { useTestRedis } from '../helpers/services.js';
 
-const prefix = `sawmill-test-${randomBytes(4).toString('hex')}`;
-let redis: Redis | null = null;
-
-beforeAll(async () => {
-  redis = await connectRedis('the node-id lease tests');
-});
-
-afterAll(async () => {
-  if (!redis) return;
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
-});
+const testRedis = useTestRedis('the node-id lease tests');
+const prefix = testRedis.name;
 
 function lease(lastId = () => 0n, ttlMs = 30_000): NodeIdLease {
-  return new NodeIdLease({ redis: redis!, prefix, ttlMs, lastId, onHeld: () => {}, onError: () => {} });
+  return new NodeIdLease({
+    redis: testRedis.redis!,
+    prefix,
+    ttlMs,
+    lastId,
+    onHeld: () => {},
+    onError: () => {},
+  });
 }
 
 describe('ingest node id lease', () => {
   it('gives concurrently starting nodes different slots', async (t) => {
-    if (!redis) return t.skip();
+    if (!testRedis.redis) return t.skip();
     const leases = Array.from({ length: 10 }, () => lease());
     const nodes = await Promise.all(leases.map((l) => l.acquire()));
     expect(new Set(nodes).size).toBe(10);
@@ -33,7 +27,7 @@ describe('ingest node id lease', () => {
   });
 
   it('hands the next holder of a slot the highest id issued in it', async (t) => {
-    if (!redis) return t.skip();
+    if (!testRedis.redis) return t.skip();
     const first = lease(() => 123_456_789n);
     const node = await first.acquire();
     await first.release();

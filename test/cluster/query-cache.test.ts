@@ -1,32 +1,20 @@
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisQueryCache } from '../../src/cache/redis-query-cache.js';
 import { announce, daysBetween, retentionGenerationKey } from '../../src/cluster/announcements.js';
 import { Metrics } from '../../src/metrics.js';
 import { parseQuery } from '../../src/query/parse.js';
-import { connectRedis } from '../helpers/services.js';
+import { useTestRedis } from '../helpers/services.js';
 
-const name = `sawmill-test-${randomBytes(4).toString('hex')}`;
-let redis: Redis | null = null;
-
-beforeAll(async () => {
-  redis = await connectRedis('the query cache tests');
-});
-
-afterAll(async () => {
-  if (!redis) return;
-  const keys = await redis.keys(`${name}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
-});
+const testRedis = useTestRedis('the query cache tests');
+const name = testRedis.name;
 
 const DAY = 86_400_000_000;
 const from = Date.parse('2023-09-10T00:00:00Z') * 1000;
 const to = from + 3 * DAY - 1;
 
 /** A cache plus a computation that counts how often it really ran. */
-function setup(client: Redis = redis!) {
+function setup(client: Redis = testRedis.redis!) {
   const metrics = new Metrics();
   const cache = new RedisQueryCache({ redis: client, name, metrics, onError: () => {} });
   let runs = 0;
@@ -40,24 +28,30 @@ function setup(client: Redis = redis!) {
 
 describe('query cache (Redis)', () => {
   it('answers a closed range from the cache until a load touches one of its days', async (t) => {
-    if (!redis) return t.skip();
+    if (!testRedis.redis) return t.skip();
     const c = setup();
     expect(await c.lookup()).toEqual({ answer: 1 });
     expect(await c.lookup()).toEqual({ answer: 1 });
     expect(c.runs()).toBe(1);
     // A load of records from the second day bumps that day's generation.
-    await announce(redis, name, { ranges: [['1', '2']], days: daysBetween(from + DAY, from + DAY) });
+    await announce(testRedis.redis, name, {
+      ranges: [['1', '2']],
+      days: daysBetween(from + DAY, from + DAY),
+    });
     expect(await c.lookup()).toEqual({ answer: 2 });
     // A load outside the range changes nothing for it.
-    await announce(redis, name, { ranges: [['3', '4']], days: daysBetween(to + 5 * DAY, to + 5 * DAY) });
+    await announce(testRedis.redis, name, {
+      ranges: [['3', '4']],
+      days: daysBetween(to + 5 * DAY, to + 5 * DAY),
+    });
     expect(await c.lookup()).toEqual({ answer: 2 });
     // Retention removes old days that no load touches: every entry is recomputed.
-    await redis.incr(retentionGenerationKey(name));
+    await testRedis.redis.incr(retentionGenerationKey(name));
     expect(await c.lookup()).toEqual({ answer: 3 });
   });
 
   it('keeps answers of different queries and ranges apart', async (t) => {
-    if (!redis) return t.skip();
+    if (!testRedis.redis) return t.skip();
     const c = setup();
     await c.lookup('level:fatal');
     await c.lookup('level:warn');
@@ -67,7 +61,7 @@ describe('query cache (Redis)', () => {
   });
 
   it('never caches open ranges, ranges ending in the future, or relative times', async (t) => {
-    if (!redis) return t.skip();
+    if (!testRedis.redis) return t.skip();
     const c = setup();
     const now = Date.now() * 1000;
     await c.lookup('level:error', { from });

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 
 export const CI = process.env.CI === 'true';
 export const REDIS_URL = process.env.SAWMILL_TEST_REDIS ?? 'redis://127.0.0.1:6379';
@@ -24,4 +26,28 @@ export async function connectRedis(what: string): Promise<Redis | null> {
     serviceMissing(`Redis at ${REDIS_URL}`, what, err);
     return null;
   }
+}
+
+/**
+ * Redis for a test file: connected before its tests (null outside CI when Redis is not there),
+ * and a `name` unique to the run that prefixes every key the file writes, removed afterwards.
+ */
+export function useTestRedis(what: string): { readonly redis: Redis | null; readonly name: string } {
+  const name = `sawmill-test-${randomBytes(4).toString('hex')}`;
+  let redis: Redis | null = null;
+  beforeAll(async () => {
+    redis = await connectRedis(what);
+  });
+  afterAll(async () => {
+    if (!redis) return;
+    const keys = await redis.keys(`${name}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+  return {
+    get redis() {
+      return redis;
+    },
+    name,
+  };
 }
