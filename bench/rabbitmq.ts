@@ -52,27 +52,35 @@ async function dropQueue(queue: string): Promise<void> {
   await c.close();
 }
 
-/** RabbitMqBuffer.append with `conc` appenders in a loop for `seconds`. */
-async function publishBuffer(perMsg: number, conc: number): Promise<{ msgs: number; secs: number }> {
-  const queue = `bench-${++q}`;
-  const b = new RabbitMqBuffer({ url, queue, onError });
-  await b.open();
-  const req = request(perMsg);
+/** `conc` loops each running `publish` until `seconds` have passed: messages sent, time taken. */
+async function timedLoops(
+  conc: number,
+  publish: () => Promise<unknown>,
+): Promise<{ msgs: number; secs: number }> {
   let msgs = 0;
   const end = performance.now() + seconds * 1000;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: conc }, async () => {
       while (performance.now() < end) {
-        await b.append(req.lines, req.bounds);
+        await publish();
         msgs++;
       }
     }),
   );
-  const secs = (performance.now() - t0) / 1000;
+  return { msgs, secs: (performance.now() - t0) / 1000 };
+}
+
+/** RabbitMqBuffer.append with `conc` appenders in a loop for `seconds`. */
+async function publishBuffer(perMsg: number, conc: number): Promise<{ msgs: number; secs: number }> {
+  const queue = `bench-${++q}`;
+  const b = new RabbitMqBuffer({ url, queue, onError });
+  await b.open();
+  const req = request(perMsg);
+  const result = await timedLoops(conc, () => b.append(req.lines, req.bounds));
   await b.close();
   await dropQueue(queue);
-  return { msgs, secs };
+  return result;
 }
 
 /**
@@ -91,28 +99,19 @@ async function publishRaw(
   const ch = confirm ? await c.createConfirmChannel() : await c.createChannel();
   await ch.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': type } });
   const body = Buffer.from(request(perMsg).lines.join('\n'));
-  let msgs = 0;
-  const end = performance.now() + seconds * 1000;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: conc }, async () => {
-      while (performance.now() < end) {
-        if (confirm)
-          await new Promise<void>((res, rej) =>
-            (ch as amqp.ConfirmChannel).sendToQueue(queue, body, { persistent: true }, (e) =>
-              e ? rej(e) : res(),
-            ),
-          );
-        else if (!ch.sendToQueue(queue, body, { persistent: true }))
-          await new Promise((r) => ch.once('drain', r));
-        msgs++;
-      }
-    }),
-  );
-  const secs = (performance.now() - t0) / 1000;
+  const result = await timedLoops(conc, async () => {
+    if (confirm)
+      await new Promise<void>((res, rej) =>
+        (ch as amqp.ConfirmChannel).sendToQueue(queue, body, { persistent: true }, (e) =>
+          e ? rej(e) : res(),
+        ),
+      );
+    else if (!ch.sendToQueue(queue, body, { persistent: true }))
+      await new Promise((r) => ch.once('drain', r));
+  });
   await ch.deleteQueue(queue);
   await c.close();
-  return { msgs, secs };
+  return result;
 }
 
 /** Fill a queue with `msgs` messages of `perMsg` records, then time consuming it. */
