@@ -66,18 +66,24 @@ export async function startClusterNode(config: ServerConfig): Promise<RunningNod
     await reach('PostgreSQL', 'SAWMILL_STORE', cluster.storeUrl, () => store.open());
     closers.push(() => store.close());
 
-    const buffer = new RabbitMqBuffer({
-      url: cluster.bufferUrl,
-      queue: `${name}.ingest`,
-      maxQueueBytes: config.maxSpoolBytes,
-      onError: logError,
-    });
-    await buffer.open();
-    closers.push(() => buffer.close());
+    // Ingest publishes and workers consume; a query node only reads the dead-letter queue
+    // (DeadLetters, below), so it holds no buffer connection.
+    let buffer: RabbitMqBuffer | undefined;
+    if (has('ingest') || has('worker')) {
+      const b = new RabbitMqBuffer({
+        url: cluster.bufferUrl,
+        queue: `${name}.ingest`,
+        maxQueueBytes: config.maxSpoolBytes,
+        onError: logError,
+      });
+      await b.open();
+      closers.push(() => b.close());
+      buffer = b;
+    }
 
     let ingest: IngestContext | undefined;
     let lease: NodeIdLease | undefined;
-    if (has('ingest')) {
+    if (buffer && has('ingest')) {
       let ids: IdGenerator | undefined;
       lease = new NodeIdLease({
         redis,
@@ -99,7 +105,7 @@ export async function startClusterNode(config: ServerConfig): Promise<RunningNod
       ingest = { config, metrics, buffer, pipeline, ids, store };
     }
 
-    if (has('worker')) {
+    if (buffer && has('worker')) {
       buffer.startDelivery(async (batch) => {
         const end = metrics.loadDuration.startTimer();
         const result = await store.load(batch);
@@ -132,8 +138,8 @@ export async function startClusterNode(config: ServerConfig): Promise<RunningNod
       query,
       roles,
       ready: () => ({
-        ready: buffer.connected && (ingest ? ingest.pipeline.accepting : true),
-        broker: buffer.connected ? 'connected' : 'unreachable',
+        ready: (buffer?.connected ?? true) && (ingest ? ingest.pipeline.accepting : true),
+        ...(buffer ? { broker: buffer.connected ? 'connected' : 'unreachable' } : {}),
       }),
     });
     log = app.log;
