@@ -49,17 +49,8 @@ export class ClusterTailHub implements TailSource {
     const sub: Subscriber = { query, send };
     this.subscribers.add(sub);
     // A reconnecting client: what matched after its last event, loaded by any worker since.
-    if (resumeAfter !== undefined) void this.catchUp(sub, resumeAfter);
+    if (resumeAfter !== undefined) void this.deliver(sub, resumeAfter);
     return () => this.subscribers.delete(sub);
-  }
-
-  private async catchUp(sub: Subscriber, after: string): Promise<void> {
-    try {
-      const records = await this.store.since(sub.query, after, PAGE);
-      if (records.length > 0 && this.subscribers.has(sub)) sub.send(records);
-    } catch (err) {
-      this.onError(err);
-    }
   }
 
   private announced(a: LoadAnnouncement): void {
@@ -79,13 +70,13 @@ export class ClusterTailHub implements TailSource {
       const ranges = this.pending;
       this.pending = [];
       for (const sub of [...this.subscribers]) {
-        for (const [first, last] of ranges) await this.deliver(sub, first, last);
+        for (const [first, last] of ranges) await this.deliver(sub, (BigInt(first) - 1n).toString(), last);
       }
     }
   }
 
-  private async deliver(sub: Subscriber, first: string, last: string): Promise<void> {
-    let after = (BigInt(first) - 1n).toString();
+  /** The subscriber's matches with ids after `after` (and up to `last`, when given), paged. */
+  private async deliver(sub: Subscriber, after: string, last?: string): Promise<void> {
     try {
       // Page through a big batch so one subscriber never pulls an unbounded result.
       for (;;) {
