@@ -192,6 +192,15 @@ describe('token filters change no answer', () => {
     expect(never.admitted).toBe(never.blocks);
   });
 
+  it('a sparse word is searched in windows of admitted blocks, a common one in time slices', async () => {
+    const before = withF.searchWindows;
+    await withF.search({ query: parseQuery('zanzibarquux'), limit: 13, withTotal: false });
+    expect(withF.searchWindows).toBeGreaterThan(before);
+    const after = withF.searchWindows;
+    await withF.search({ query: parseQuery('timeout'), limit: 13, withTotal: false });
+    expect(withF.searchWindows).toBe(after);
+  });
+
   it('with filters, without, and on a database that gained them later', async () => {
     await expectSame(withF, without);
     await expectSame(legacy, without);
@@ -212,6 +221,44 @@ describe('token filters change no answer', () => {
     withF = await openStore('with', true);
     await expectSame(withF, without, SAMPLE);
   }, 600_000);
+});
+
+/**
+ * Blocks of the first layout (v1) named rows by time range, and their rows have no `blk`: such
+ * a database opens with those blocks dropped and its rows read whole, and its later loads get
+ * blocks of the current layout.
+ */
+describe('a database with blocks of the older layout', () => {
+  it('drops them, reads those rows whole, and builds new blocks for new loads', async () => {
+    const old = await openStore('v1', true);
+    const plain = await openStore('v1-without', false);
+    await loadAll([old, plain], corpus(ROWS / 2, 11, 8_000_000, T0), 'f');
+    await old.close();
+    const db = await DuckDBInstance.create(path.join(dir, 'v1', 'sawmill.duckdb'));
+    const c = await db.connect();
+    await c.run('UPDATE sawmill_blocks SET v = 1, blk = NULL');
+    for (const [t] of (
+      await c.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'logs_2%'`)
+    ).getRows()) {
+      await c.run(`ALTER TABLE ${t as string} DROP COLUMN blk`);
+    }
+    c.closeSync();
+    db.closeSync();
+    let reopened = await openStore('v1', true);
+    try {
+      expect(reopened.tokenFilterStats(parseQuery('zanzibarquux')).blocks).toBe(0);
+      await expectSame(reopened, plain, SAMPLE);
+      await loadAll([reopened, plain], corpus(ROWS / 2, 12, 9_000_000, T0 + DAY), 'g');
+      expect(reopened.tokenFilterStats(parseQuery('zanzibarquux')).blocks).toBeGreaterThan(0);
+      await expectSame(reopened, plain, SAMPLE);
+      await reopened.close();
+      reopened = await openStore('v1', true);
+      await expectSame(reopened, plain, SAMPLE);
+    } finally {
+      await reopened.close();
+      await plain.close();
+    }
+  }, 400_000);
 });
 
 /**

@@ -3,34 +3,40 @@ import type { TokenNeed } from '../../query/required-tokens.js';
 import { buildFilter, FILTER_VERSION, mayContain, TOKEN_REGEX, tokenKey } from './token-filter.js';
 
 /**
- * Per-block token filters. Each load cuts the rows it inserts into a day table into blocks of
- * about BLOCK_ROWS consecutive rows (rows are stored in time order per load, so a block is a
- * narrow time range) and records, per block, a Bloom filter of its message tokens
- * (token-filter.ts), its time range and the min/max of the keyword columns a bare word is also
- * compared with. All of it is written in the load's transaction, so blocks and rows commit
- * together, and kept in memory for queries.
+ * Per-block token filters. Each load numbers the rows it inserts into a day table in blocks of
+ * BLOCK_ROWS consecutive rows: the number is stored in the row (`blk`, counting up per table;
+ * rows are stored in time order per load, so a block is a narrow time range) and, per block,
+ * a Bloom filter of its message tokens (token-filter.ts), its time range and the min/max of the
+ * keyword columns a bare word is also compared with. All of it is written in the load's
+ * transaction, so blocks and rows commit together, and kept in memory for queries.
  *
- * A query turns its required tokens (query/required-tokens.ts) into the time ranges of the blocks
- * that may match; the SQL then reads only those ranges (zone maps on `ts` skip the rest). Rows in
- * no block — from before filters existed, or committed after the query took its list — are
- * always read: per table, every row with an id inside `cover` is in some block, and rows outside
- * it are read whatever the filters say. The regex stays the final judge of every row read.
+ * A query turns its required tokens (query/required-tokens.ts) into the numbers of the blocks
+ * that may match, and the SQL reads only rows with those numbers (`restrictedSource`: DuckDB
+ * evaluates `list_contains` on `blk` in the scan, before it decodes a message). Rows in no block — `blk` NULL (loaded with filters off or from
+ * before them) or above the highest block the query knows (committed after it took its list) —
+ * are always read. The regex stays the final judge of every row read.
  */
 export const BLOCKS_TABLE = 'sawmill_blocks';
 const BLOCKS_DDL = `CREATE TABLE IF NOT EXISTS ${BLOCKS_TABLE} (
   table_name VARCHAR NOT NULL, lo UBIGINT NOT NULL, hi UBIGINT NOT NULL,
   t1 BIGINT NOT NULL, t2 BIGINT NOT NULL, v INTEGER NOT NULL, filter BLOB, kw VARCHAR[],
-  n INTEGER, ctoks VARCHAR[], ccounts INTEGER[])`;
+  n INTEGER, ctoks VARCHAR[], ccounts INTEGER[], blk UINTEGER)`;
 
 /** Rows per block: a rare word (1 in 10,000 records) then leaves ~90% of blocks unread. */
 export const BLOCK_ROWS = 1024;
 /**
- * Most time ranges one query names, over all its day tables (each is a branch of a UNION ALL, and
- * DuckDB plans every branch: ~1 ms each); beyond, the nearest ranges merge, reading the gap.
+ * A table whose admitted blocks are more than this share of its blocks is read whole: the list
+ * costs a little per row (below), which half the message filters it spares more than repays.
  */
-const MAX_RANGES = 24;
-/** A table whose admitted ranges would cover more than this share of its blocks is read whole. */
 const WORTH_IT = 0.5;
+/**
+ * Most blocks a table's list names, else it is read whole. `list_contains` is a linear search a
+ * row: on segments written before the process started DuckDB evaluates it once per run of equal
+ * `blk` (150 blocks over a 1.4M-row day: 20 ms, 80 without the list), but on rows loaded since,
+ * once per row (the same list: 151 ms; `get_bit`, `IN` and an OR of ranges were slower still).
+ * Short lists — the windows of a newest-first search — pay off on both.
+ */
+const MOST_LISTED = 96;
 /**
  * Tokens in at least this many of a full block's rows get an exact row count (ASCII blocks only):
  * a common word is then counted without reading a row, while the filter answers for rare ones.
@@ -40,6 +46,9 @@ const COUNTED = 8;
 const KW_COLUMNS = ['resource_id', 'commit_id', 'trace_id', 'span_id'];
 
 export interface Block {
+  /** The rows' `blk`. */
+  blk: number;
+  /** Smallest and largest record id in the block. */
   lo: bigint;
   hi: bigint;
   /** Oldest and newest timestamp of the block's rows, µs. */
@@ -60,22 +69,22 @@ export interface Block {
 
 interface TableBlocks {
   blocks: Block[];
-  /** Every row of the table with an id in [lo, hi] is in one of `blocks`. */
-  lo: bigint;
-  hi: bigint;
+  /** The highest `blk` among `blocks`: every row with a `blk` up to it is in one of them. */
+  maxBlk: number;
 }
 
-/** Which rows of a day table a query reads: time ranges inside the cover, plus all outside it. */
+/** Which rows of a day table a query reads: the blocks listed, plus every row in no block. */
 export interface Restriction {
-  ranges: Array<[number, number]>;
-  lo: bigint;
-  hi: bigint;
+  blks: number[];
+  maxBlk: number;
 }
 
 export class BlockIndex {
   /** Replaced, never changed in place: a query keeps the view it started with (`view`). */
   private tables: ReadonlyMap<string, TableBlocks> = new Map();
   private pending: Array<[string, Block]> = [];
+  /** Per table, the next block number to give (a rolled-back load only leaves a gap). */
+  private readonly next = new Map<string, number>();
 
   constructor(
     /** Off: no blocks are built or used (the bench's A/B switch, SAWMILL_TOKEN_FILTERS=off). */
@@ -86,12 +95,15 @@ export class BlockIndex {
 
   async open(w: DuckDBConnection): Promise<void> {
     await w.run(BLOCKS_DDL);
+    await w.run(`ALTER TABLE ${BLOCKS_TABLE} ADD COLUMN IF NOT EXISTS blk UINTEGER`);
+    // Blocks of an older layout describe rows by id range, which queries no longer read: their
+    // rows have no `blk` and are always read.
+    await w.run(`DELETE FROM ${BLOCKS_TABLE} WHERE v <> $1 OR blk IS NULL`, [FILTER_VERSION]);
     if (!this.enabled) return;
     const rows = (
       await w.runAndReadAll(
-        `SELECT table_name, lo::VARCHAR, hi::VARCHAR, t1, t2, filter, kw, n, ctoks, ccounts
-         FROM ${BLOCKS_TABLE} WHERE v = $1`,
-        [FILTER_VERSION],
+        `SELECT table_name, lo::VARCHAR, hi::VARCHAR, t1, t2, filter, kw, n, ctoks, ccounts, blk
+         FROM ${BLOCKS_TABLE}`,
       )
     ).getRows();
     const loaded: Array<[string, Block]> = [];
@@ -100,6 +112,7 @@ export class BlockIndex {
       loaded.push([
         r[0] as string,
         {
+          blk: r[10] as number,
           lo: BigInt(r[1] as string),
           hi: BigInt(r[2] as string),
           t1: Number(r[3] as bigint),
@@ -115,17 +128,33 @@ export class BlockIndex {
   }
 
   /**
-   * Cuts the rows of `table` selected by `rows` (a FROM … WHERE clause) into blocks and records
-   * them inside the caller's transaction. `order` numbers those rows in storage order.
+   * The `blk` of the first row a load inserts into `table` (rows then count up, BLOCK_ROWS to a
+   * number; `blkSql`), or null with filters off: those rows are in no block.
    */
-  async build(
-    w: DuckDBConnection,
-    table: string,
-    rows: string,
-    params: DuckDBValue[],
-    order = 'rowid',
-  ): Promise<void> {
-    if (!this.enabled) return;
+  async firstBlock(w: DuckDBConnection, table: string): Promise<number | null> {
+    if (!this.enabled) return null;
+    let next = this.next.get(table);
+    if (next === undefined) {
+      const max = (await w.runAndReadAll(`SELECT max(blk) FROM ${table}`)).getRows()[0]![0];
+      next = max === null ? 0 : Number(max) + 1;
+    }
+    return next;
+  }
+
+  /** The `blk` of a load's rows, numbered in `order` from `first` (null: no block). */
+  blkSql(first: number | null, order: string): string {
+    if (first === null) return 'NULL::UINTEGER';
+    return `(${first} + (row_number() OVER (ORDER BY ${order}) - 1) // ${Math.floor(this.blockRows)})::UINTEGER`;
+  }
+
+  /**
+   * Records, inside the caller's transaction, the blocks of the rows a load inserted into
+   * `table` with `blk` numbers from `first` on (`firstBlock`; `rows` of them).
+   */
+  async build(w: DuckDBConnection, table: string, first: number | null, rows: number): Promise<void> {
+    if (first === null || rows === 0) return;
+    const last = first + Math.ceil(rows / Math.floor(this.blockRows)) - 1;
+    this.next.set(table, last + 1);
     const kw = KW_COLUMNS.flatMap((c) => [`min(${c})`, `max(${c})`]).join(', ');
     // ASCII messages are lowercased before tokenising (exactly RE2's case folding there); others
     // keep their case and tokenKey folds their tokens. Tokens are distinct per row, so `c` counts rows.
@@ -134,7 +163,8 @@ export class BlockIndex {
     const counted = `c * ${Math.floor(this.blockRows)} >= ${COUNTED} * n`;
     const built = (
       await w.runAndReadAll(
-        `WITH r AS (SELECT ${order} // ${Math.floor(this.blockRows)} AS blk, id, ts, message, ${KW_COLUMNS.join(', ')} ${rows}),
+        `WITH r AS (SELECT blk, id, ts, message, ${KW_COLUMNS.join(', ')} FROM ${table}
+                    WHERE blk BETWEEN ${first} AND ${last}),
          b AS (SELECT blk, min(id)::VARCHAR AS lo, max(id)::VARCHAR AS hi, epoch_us(min(ts)) AS t1,
                       epoch_us(max(ts)) AS t2, [${kw}] AS kw, count(*)::INTEGER AS n, bool_and(${ascii}) AS ascii
                FROM r GROUP BY blk),
@@ -144,8 +174,8 @@ export class BlockIndex {
                GROUP BY blk, tok),
          k AS (SELECT blk, list(tok) AS toks, list(tok ORDER BY tok) FILTER (WHERE ${counted}) AS ctoks,
                       list(c ORDER BY tok) FILTER (WHERE ${counted}) AS ccounts FROM t JOIN b USING (blk) GROUP BY blk)
-         SELECT b.lo, b.hi, b.t1, b.t2, b.kw, k.toks, b.n, b.ascii, k.ctoks, k.ccounts FROM b LEFT JOIN k USING (blk)`,
-        params,
+         SELECT b.lo, b.hi, b.t1, b.t2, b.kw, k.toks, b.n, b.ascii, k.ctoks, k.ccounts, b.blk
+         FROM b LEFT JOIN k USING (blk)`,
       )
     ).getRows();
     if (built.length === 0) return;
@@ -154,6 +184,7 @@ export class BlockIndex {
     for (const r of built) {
       const toks = (r[5] as { items: string[] } | null)?.items ?? [];
       const block: Block = {
+        blk: r[10] as number,
         lo: BigInt(r[0] as string),
         hi: BigInt(r[1] as string),
         t1: Number(r[2] as bigint),
@@ -174,7 +205,7 @@ export class BlockIndex {
         `($1, ${p(r[0] as string)}::UBIGINT, ${p(r[1] as string)}::UBIGINT, ${p(block.t1)}::BIGINT, ` +
           `${p(block.t2)}::BIGINT, ${FILTER_VERSION}, ${hex}, [${block.kw.map((v) => `${p(v)}::VARCHAR`).join(', ')}], ` +
           `${block.n}, ${list(block.counts && [...block.counts.keys()], 'VARCHAR')}, ` +
-          `${list(block.counts && [...block.counts.values()], 'INTEGER')})`,
+          `${list(block.counts && [...block.counts.values()], 'INTEGER')}, ${block.blk})`,
       );
     }
     await w.run(`INSERT INTO ${BLOCKS_TABLE} VALUES ${values.join(', ')}`, args);
@@ -207,8 +238,8 @@ export class BlockIndex {
       const blocks = tb.blocks
         .filter((b) => b.t2 >= cutoff)
         .map((b) => (b.t1 < cutoff ? { ...b, n: null } : b));
-      // The cover stays: its rows older than the cutoff are deleted, the others still in blocks.
-      // A table left with no block has no row in its cover: it is simply read whole.
+      // maxBlk stays: rows of the removed blocks are deleted, the others still in blocks. A
+      // table left with no block is simply read whole.
       if (blocks.length > 0) next.set(table, { ...tb, blocks });
     }
     this.tables = next;
@@ -227,24 +258,15 @@ export class BlockView {
    * The rows of `table` a query needing `need` must read within [from, to], or null to read
    * them all (no filters there, or every block may match).
    */
-  restrict(
-    table: string,
-    need: TokenNeed | null,
-    from?: number,
-    to?: number,
-    tables = 1,
-  ): Restriction | null {
+  restrict(table: string, need: TokenNeed | null, from?: number, to?: number): Restriction | null {
     const tb = this.tables.get(table);
     if (need === null || tb === undefined) return null;
     const inSpan = tb.blocks.filter(
       (b) => (from === undefined || b.t2 >= from) && (to === undefined || b.t1 <= to),
     );
     const hits = inSpan.filter((b) => admits(b, need));
-    if (hits.length >= inSpan.length * WORTH_IT) return null;
-    const ranges = mergeRanges(hits, Math.max(1, Math.floor(MAX_RANGES / tables)));
-    const read = inSpan.filter((b) => ranges.some(([a, z]) => b.t1 <= z && b.t2 >= a)).length;
-    if (read > inSpan.length * WORTH_IT) return null;
-    return { ranges, lo: tb.lo, hi: tb.hi };
+    if (hits.length > inSpan.length * WORTH_IT || hits.length > MOST_LISTED) return null;
+    return { blks: hits.map((b) => b.blk), maxBlk: tb.maxBlk };
   }
 
   /**
@@ -273,6 +295,34 @@ export class BlockView {
     return { count, rows };
   }
 
+  /**
+   * Where a newest-first window holding the `n` newest admitted blocks that end before `upper`
+   * starts: the window (start, upper] holds every admitted block ending after `start`. Undefined
+   * when no more than `n` such blocks end at or after `from`: read all the rest.
+   */
+  windowStart(need: TokenNeed, n: number, from: number | undefined, upper: number): number | undefined {
+    const ends: number[] = [];
+    for (const tb of this.tables.values()) {
+      for (const b of tb.blocks) {
+        if (b.t2 < upper && (from === undefined || b.t2 >= from) && admits(b, need)) ends.push(b.t2);
+      }
+    }
+    if (ends.length <= n) return undefined;
+    return ends.sort((a, b) => b - a)[n];
+  }
+
+  /**
+   * The share of the `sample` newest blocks ending at or before `upper` that `need` admits (1
+   * when there are none): how sparse the newest matches may be.
+   */
+  admittedShare(need: TokenNeed, upper: number, sample = 64): number {
+    const newest: Block[] = [];
+    for (const tb of this.tables.values()) for (const b of tb.blocks) if (b.t2 <= upper) newest.push(b);
+    if (newest.length === 0) return 1;
+    newest.sort((a, b) => b.t2 - a.t2).length = Math.min(newest.length, sample);
+    return newest.filter((b) => admits(b, need)).length / newest.length;
+  }
+
   /** Blocks, and blocks a query needing `need` would read (diagnostics and tests). */
   stats(need: TokenNeed | null): { blocks: number; admitted: number } {
     let blocks = 0;
@@ -295,7 +345,7 @@ function withBlocks(
   for (const [table, block] of added) {
     let tb = next.get(table);
     if (tb === undefined) {
-      tb = { blocks: [], lo: block.lo, hi: block.hi };
+      tb = { blocks: [], maxBlk: block.blk };
       copied.add(table);
     } else if (!copied.has(table)) {
       tb = { ...tb, blocks: [...tb.blocks] };
@@ -303,8 +353,7 @@ function withBlocks(
     }
     next.set(table, tb);
     tb.blocks.push(block);
-    if (block.lo < tb.lo) tb.lo = block.lo;
-    if (block.hi > tb.hi) tb.hi = block.hi;
+    if (block.blk > tb.maxBlk) tb.maxBlk = block.blk;
   }
   return next;
 }
@@ -349,38 +398,13 @@ function keywordMayEqual(b: Block, value: string): boolean {
   return false;
 }
 
-/** The blocks' time ranges, overlapping ones merged, then the closest merged until `most` remain. */
-function mergeRanges(blocks: Block[], most: number): Array<[number, number]> {
-  const sorted = blocks.map((b): [number, number] => [b.t1, b.t2]).sort((a, b) => a[0] - b[0]);
-  const out: Array<[number, number]> = [];
-  for (const r of sorted) {
-    const last = out[out.length - 1];
-    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
-    else out.push([r[0], r[1]]);
-  }
-  while (out.length > most) {
-    let best = 1;
-    for (let i = 2; i < out.length; i++) {
-      if (out[i]![0] - out[i - 1]![1] < out[best]![0] - out[best - 1]![1]) best = i;
-    }
-    out[best - 1]![1] = Math.max(out[best - 1]![1], out[best]![1]);
-    out.splice(best, 1);
-  }
-  return out;
-}
-
 /**
- * A restricted table as a FROM source: each time range inside the cover, plus every row outside
- * the cover. The ranges are disjoint and the cover splits the rows, so no row comes twice.
- * Every value is a number the store computed, never user text.
+ * A restricted table as a FROM source: the rows of the listed blocks, plus every row in no
+ * block. Every value is a number the store computed, never user text.
  */
 export function restrictedSource(table: string, r: Restriction): string {
-  const ts = (us: number) => `make_timestamp(${Math.trunc(us)}::BIGINT)`;
-  const cover = `id BETWEEN ${r.lo}::UBIGINT AND ${r.hi}::UBIGINT`;
-  const outside = `SELECT * FROM ${table} WHERE id < ${r.lo}::UBIGINT OR id > ${r.hi}::UBIGINT`;
-  if (r.ranges.length === 0) return outside;
-  // One scan per table: DuckDB pushes an OR of ranges on one column into the scan (zone maps skip
-  // row groups outside them; rows outside them never reach the message filter).
-  const ranges = r.ranges.map(([a, b]) => `ts BETWEEN ${ts(a)} AND ${ts(b)}`).join(' OR ');
-  return `SELECT * FROM ${table} WHERE (${ranges}) AND ${cover} UNION ALL ${outside}`;
+  const outside = `blk IS NULL OR blk > ${Math.floor(r.maxBlk)}`;
+  if (r.blks.length === 0) return `SELECT * FROM ${table} WHERE ${outside}`;
+  const listed = r.blks.map((b) => Math.floor(b)).join(',');
+  return `SELECT * FROM ${table} WHERE ${outside} OR list_contains([${listed}]::UINTEGER[], blk)`;
 }

@@ -118,7 +118,7 @@ export class DaySnapshot {
   /** `source`, over some of the tables that overlap [from, to]. */
   sourceOf(parts: Partition[], from?: number, to?: number, restrict?: Restrict): string | null {
     if (parts.length === 0) return null;
-    const selects = parts.map((p) => restrict?.(p.table, from, to, parts.length) ?? null);
+    const selects = parts.map((p) => restrict?.(p.table, from, to) ?? null);
     if (parts.length === 1 && selects[0] === null) return parts[0]!.table;
     return `(${parts.map((p, i) => selects[i] ?? `SELECT * FROM ${p.table}`).join(' UNION ALL ')})`;
   }
@@ -128,4 +128,4 @@ export class DaySnapshot {
  * The rows of a day table one query may read within [from, to], as a SELECT (token filters:
  * blocks.ts), or null for all of them.
  */
-export type Restrict = (table: string, from?: number, to?: number, tables?: number) => string | null;
+export type Restrict = (table: string, from?: number, to?: number) => string | null;

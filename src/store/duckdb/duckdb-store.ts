@@ -57,6 +57,10 @@ type Exec = (sql: string, params: DuckDBValue[]) => Promise<DuckDBValue[][]>;
 
 /** Widths of the newest-first search slices (see `search`). */
 const SEARCH_SLICES_MICROS = [3_600_000_000, 6 * 3_600_000_000, 24 * 3_600_000_000];
+/** Admitted blocks a search window adds beyond the matches it still needs (false positives). */
+const WINDOW_SLACK = 8;
+/** Below this share of admitted blocks among the newest, a search starts with windows. */
+const SPARSE_SHARE = 0.25;
 
 export class DuckDbStore implements Store {
   private instance!: DuckDBInstance;
@@ -72,6 +76,8 @@ export class DuckDbStore implements Store {
   private maxTs: number | undefined;
   /** Day tables whose count came from token-filter blocks, not a scan (diagnostics and tests). */
   countsFromBlocks = 0;
+  /** Queries of newest-first windows counted in admitted blocks (diagnostics and tests). */
+  searchWindows = 0;
 
   constructor(private readonly opts: DuckDbStoreOptions) {
     this.blocks = new BlockIndex(
@@ -239,7 +245,10 @@ export class DuckDbStore implements Store {
     if (days.overlapping(w.from, to).length > 0) {
       const top = min(to, this.maxTs);
       let upper: number | undefined;
-      for (const width of top === undefined ? [] : SEARCH_SLICES_MICROS) {
+      // Matches the filters say are sparse among the newest blocks skip the time slices: those
+      // would read every row of the newest day in three steps, the windows below only blocks'.
+      const sparse = w.need !== null && top !== undefined && view.admittedShare(w.need, top) < SPARSE_SHARE;
+      for (const width of top === undefined || sparse ? [] : SEARCH_SLICES_MICROS) {
         const lower = top! - width;
         if (w.from !== undefined && lower <= w.from) break;
         rows.push(...(await slice(lower, upper)));
@@ -251,13 +260,23 @@ export class DuckDbStore implements Store {
           rows.length === 0 ? Number.POSITIVE_INFINITY : (width * (want - rows.length)) / rows.length;
         if (width + needed > SEARCH_SLICES_MICROS[SEARCH_SLICES_MICROS.length - 1]!) break;
       }
-      if (rows.length < want && restrict !== undefined) {
-        // Token filters narrow each day table to a few time ranges: one day at a time, newest
-        // first, keeps every query to one table's ranges and stops as soon as the page is full.
-        for (const p of days.overlapping(w.from, upper === undefined ? to : min(to, upper))) {
-          const hi = min(upper, p.end - 1);
-          rows.push(...(await slice(p.start - 1, hi)));
-          if (rows.length >= want) break;
+      if (rows.length < want && w.need !== null && restrict !== undefined) {
+        // Token filters: windows of admitted blocks, newest first, so a rare word reads the
+        // newest rows that can hold it and stops when the page is full, instead of whole days.
+        // The first window is sized at a little under one match per admitted block (a rare
+        // word's usual rate, less false positives), so one window usually fills the page; later
+        // ones from the rate seen so far.
+        let hi = upper === undefined ? to : min(to, upper);
+        let n = Math.ceil((want - rows.length) * 1.25) + WINDOW_SLACK;
+        for (;;) {
+          const lower = view.windowStart(w.need, n, w.from, hi ?? Number.POSITIVE_INFINITY);
+          const before = rows.length;
+          this.searchWindows++;
+          rows.push(...(await slice(lower, hi)));
+          if (rows.length >= want || lower === undefined) break;
+          const found = rows.length - before;
+          n = Math.max(2 * n, Math.ceil(((want - rows.length) * n) / Math.max(found, 1)) + WINDOW_SLACK);
+          hi = lower;
         }
       } else if (rows.length < want) rows.push(...(await slice(undefined, upper)));
     }
@@ -505,8 +524,8 @@ function countableWord(query: QueryNode): { key: string; keywordValue: string | 
 /** Reads of each day table narrowed to the blocks whose token filters admit the query. */
 function restricting(view: BlockView, need: TokenNeed | null): Restrict | undefined {
   if (need === null) return undefined;
-  return (table, from, to, tables) => {
-    const r = view.restrict(table, need, from, to, tables);
+  return (table, from, to) => {
+    const r = view.restrict(table, need, from, to);
     return r === null ? null : restrictedSource(table, r);
   };
 }

@@ -120,18 +120,14 @@ export class Loader {
     bounds: PartBounds,
   ): Promise<Omit<Loaded, 'appliedKeys'>> {
     const p = await this.days.ensure(this.w, day);
+    const blk = await this.blocks.firstBlock(this.w, p.table);
     const res = await this.w.run(
-      `INSERT INTO ${p.table} SELECT ${NDJSON_PROJECTION} FROM ${readNdjson(files)} ORDER BY ts, id`,
+      `INSERT INTO ${p.table} SELECT *, ${this.blocks.blkSql(blk, 'ts, id')}
+       FROM (SELECT ${NDJSON_PROJECTION} FROM ${readNdjson(files)}) ORDER BY ts, id`,
     );
     const ids = [String(bounds.firstId), String(bounds.lastId)];
     await this.w.run(rollupInsertSql(p.table, 'id BETWEEN $1::UBIGINT AND $2::UBIGINT'), ids);
-    // The new rows are the table's last ones, in time order: storage order numbers the blocks.
-    await this.blocks.build(
-      this.w,
-      p.table,
-      `FROM ${p.table} WHERE id BETWEEN $1::UBIGINT AND $2::UBIGINT`,
-      ids,
-    );
+    await this.blocks.build(this.w, p.table, blk, res.rowsChanged);
     return { inserted: res.rowsChanged, maxTs: bounds.maxTs };
   }
 
@@ -151,18 +147,13 @@ export class Loader {
     for (const [day] of summary) {
       const p = await this.days.ensure(w, day as string);
       const where = summary.length === 1 ? '' : `WHERE strftime(ts, '%Y-%m-%d') = $1`;
+      const blk = await this.blocks.firstBlock(w, p.table);
       const res = await w.run(
-        `INSERT INTO ${p.table} SELECT * FROM incoming ${where} ORDER BY ts, id`,
+        `INSERT INTO ${p.table} SELECT *, ${this.blocks.blkSql(blk, 'ts, id')} FROM incoming ${where} ORDER BY ts, id`,
         summary.length === 1 ? [] : [day as string],
       );
       inserted += res.rowsChanged;
-      await this.blocks.build(
-        w,
-        p.table,
-        `FROM incoming ${where}`,
-        summary.length === 1 ? [] : [day as string],
-        'row_number() OVER (ORDER BY ts, id)',
-      );
+      await this.blocks.build(w, p.table, blk, res.rowsChanged);
     }
     await w.run(rollupInsertSql('incoming'));
     await w.run('DROP TABLE incoming');

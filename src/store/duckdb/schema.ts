@@ -15,10 +15,15 @@ export const ATTR_SLOTS = 8;
 export const ATTR_COLUMNS = Array.from({ length: ATTR_SLOTS }, (_, i) => `a${i}`);
 export const ATTRIBUTE_COLUMNS_TABLE = 'sawmill_attribute_columns';
 
-/** Columns added after the first schema, in order: older tables get them by ALTER (at the end). */
+/**
+ * Columns added after the first schema, in order: older tables get them by ALTER (at the end).
+ * `blk` numbers a row's token-filter block (blocks.ts); it is not part of a record. Constant
+ * over runs of rows, it compresses to almost nothing.
+ */
 export const LATE_COLUMNS: ReadonlyArray<[string, string]> = [
   ...HEX_ID_COLUMNS.map((c): [string, string] => [c, 'UBIGINT']),
   ...ATTR_COLUMNS.map((c): [string, string] => [c, 'VARCHAR']),
+  ['blk', 'UINTEGER'],
 ];
 const LATE_COLUMNS_DDL = LATE_COLUMNS.map(([c, t]) => `${c} ${t}`).join(', ');
 export const TRACE_HEX = '[0-9a-f]{32}';

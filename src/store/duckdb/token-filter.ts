@@ -5,7 +5,7 @@
  * any change to hashing, keys or tokenisation must bump FILTER_VERSION (older filters are then
  * ignored and their blocks scanned, never trusted).
  */
-export const FILTER_VERSION = 1;
+export const FILTER_VERSION = 2;
 
 /**
  * A token as it appears in a message, extracted by DuckDB's RE2 (blocks.ts): a maximal run of
