@@ -201,6 +201,36 @@ describe('token filters change no answer', () => {
     expect(withF.searchWindows).toBe(after);
   });
 
+  it('store each load in time order, its blocks numbered in that order', async () => {
+    const s = await openStore('order', true);
+    const shuffled = corpus(ROWS / 2, 13, 10_000_000, T0).sort(() => rng(3)() - 0.5);
+    await loadAll([s], shuffled.slice().reverse(), 'h');
+    await s.close();
+    const db = await DuckDBInstance.create(path.join(dir, 'order', 'sawmill.duckdb'));
+    const c = await db.connect();
+    for (const [t] of (
+      await c.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'logs_2%'`)
+    ).getRows()) {
+      // Within a load (a block never spans two), rows are in (ts, id) order; blocks count up.
+      const [unsorted, backwards, blocks] = (
+        await c.runAndReadAll(
+          `SELECT count(*) FILTER (WHERE blk = pb AND (ts, id) < (pts, pid)), count(*) FILTER (WHERE blk < pb),
+                  count(DISTINCT blk)
+           FROM (SELECT ts, id, blk, lag(ts) OVER w AS pts, lag(id) OVER w AS pid, lag(blk) OVER w AS pb
+                 FROM ${t as string} WINDOW w AS (ORDER BY rowid))`,
+        )
+      ).getRows()[0]!;
+      expect({ t, unsorted: Number(unsorted), backwards: Number(backwards) }).toEqual({
+        t,
+        unsorted: 0,
+        backwards: 0,
+      });
+      expect(Number(blocks)).toBeGreaterThan(1);
+    }
+    c.closeSync();
+    db.closeSync();
+  });
+
   it('with filters, without, and on a database that gained them later', async () => {
     await expectSame(withF, without);
     await expectSame(legacy, without);

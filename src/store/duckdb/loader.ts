@@ -122,8 +122,8 @@ export class Loader {
     const p = await this.days.ensure(this.w, day);
     const blk = await this.blocks.firstBlock(this.w, p.table);
     const res = await this.w.run(
-      `INSERT INTO ${p.table} SELECT *, ${this.blocks.blkSql(blk, 'ts, id')}
-       FROM (SELECT ${NDJSON_PROJECTION} FROM ${readNdjson(files)}) ORDER BY ts, id`,
+      `INSERT INTO ${p.table} SELECT *, ${this.blocks.blkSql(blk)}
+       FROM (SELECT ${NDJSON_PROJECTION} FROM ${readNdjson(files)} ORDER BY ts, id)`,
     );
     const ids = [String(bounds.firstId), String(bounds.lastId)];
     await this.w.run(rollupInsertSql(p.table, 'id BETWEEN $1::UBIGINT AND $2::UBIGINT'), ids);
@@ -149,7 +149,8 @@ export class Loader {
       const where = summary.length === 1 ? '' : `WHERE strftime(ts, '%Y-%m-%d') = $1`;
       const blk = await this.blocks.firstBlock(w, p.table);
       const res = await w.run(
-        `INSERT INTO ${p.table} SELECT *, ${this.blocks.blkSql(blk, 'ts, id')} FROM incoming ${where} ORDER BY ts, id`,
+        `INSERT INTO ${p.table} SELECT *, ${this.blocks.blkSql(blk)}
+         FROM (SELECT * FROM incoming ${where} ORDER BY ts, id)`,
         summary.length === 1 ? [] : [day as string],
       );
       inserted += res.rowsChanged;
