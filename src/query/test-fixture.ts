@@ -177,7 +177,7 @@ export async function openQueryFixture(): Promise<QueryFixture> {
     ];
     // Through the store's own load projection, so ids land in the columns a real load uses.
     await conn.run(
-      `INSERT INTO logs SELECT ${NDJSON_PROJECTION}, name FROM (SELECT $1::UBIGINT AS id, $2::BIGINT AS ts,
+      `INSERT INTO logs SELECT ${NDJSON_PROJECTION}, NULL AS blk, name FROM (SELECT $1::UBIGINT AS id, $2::BIGINT AS ts,
          $3 AS level, $4 AS message, $5 AS resourceId, $6 AS traceId, $7 AS spanId, $8 AS "commit",
          $9::JSON AS attrs, NULL::VARCHAR[] AS promoted, $10 AS name)`,
       values,

@@ -94,8 +94,13 @@ export class DuckDbStore implements Store {
     await mkdir(path.join(this.opts.dir, 'scratch'), { recursive: true });
     this.instance = await DuckDBInstance.create(this.file, {
       threads: String(this.opts.threads ?? 2),
-      memory_limit: this.opts.memoryLimit ?? '512MB',
+      memory_limit: this.opts.memoryLimit ?? '448MB',
       temp_directory: path.join(this.opts.dir, 'duckdb-tmp'),
+      // A newest-first page is a top-N: with late materialization DuckDB sorts the keys alone and
+      // reads the other columns of just the N rows kept. Its default only covers N <= 50, and a
+      // page of 50 asks for 51 (to know whether another follows); 5,001 covers export's pages.
+      // Measured at 10M: word newest-50 50 → 39 ms, regex 42 → 30, traceId 19 → 15.
+      late_materialization_max_rows: '5001',
     });
     this.writer = await this.instance.connect();
     const w = this.writer;
