@@ -35,7 +35,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const store = new DuckDbStore({
     dir: config.dataDir,
     queryTimeoutMs: config.queryTimeoutMs,
-    memoryLimit: process.env.SAWMILL_DUCKDB_MEMORY ?? '448MB',
+    memoryLimit: process.env.SAWMILL_DUCKDB_MEMORY ?? '512MB',
   });
   await store.open();
   const logError = (err: unknown) => app.log.error(err);

@@ -94,7 +94,7 @@ export class DuckDbStore implements Store {
     await mkdir(path.join(this.opts.dir, 'scratch'), { recursive: true });
     this.instance = await DuckDBInstance.create(this.file, {
       threads: String(this.opts.threads ?? 2),
-      memory_limit: this.opts.memoryLimit ?? '448MB',
+      memory_limit: this.opts.memoryLimit ?? '512MB',
       temp_directory: path.join(this.opts.dir, 'duckdb-tmp'),
       // A newest-first page is a top-N: with late materialization DuckDB sorts the keys alone and
       // reads the other columns of just the N rows kept. Its default only covers N <= 50, and a
