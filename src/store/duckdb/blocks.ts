@@ -48,9 +48,6 @@ const KW_COLUMNS = ['resource_id', 'commit_id', 'trace_id', 'span_id'];
 export interface Block {
   /** The rows' `blk`. */
   blk: number;
-  /** Smallest and largest record id in the block. */
-  lo: bigint;
-  hi: bigint;
   /** Oldest and newest timestamp of the block's rows, µs. */
   t1: number;
   t2: number;
@@ -102,25 +99,22 @@ export class BlockIndex {
     if (!this.enabled) return;
     const rows = (
       await w.runAndReadAll(
-        `SELECT table_name, lo::VARCHAR, hi::VARCHAR, t1, t2, filter, kw, n, ctoks, ccounts, blk
-         FROM ${BLOCKS_TABLE}`,
+        `SELECT table_name, t1, t2, filter, kw, n, ctoks, ccounts, blk FROM ${BLOCKS_TABLE} ORDER BY table_name, blk`,
       )
     ).getRows();
     const loaded: Array<[string, Block]> = [];
     for (const r of rows) {
-      const filter = r[5] as { bytes: Uint8Array } | null;
+      const filter = r[3] as { bytes: Uint8Array } | null;
       loaded.push([
         r[0] as string,
         {
-          blk: r[10] as number,
-          lo: BigInt(r[1] as string),
-          hi: BigInt(r[2] as string),
-          t1: Number(r[3] as bigint),
-          t2: Number(r[4] as bigint),
+          blk: r[8] as number,
+          t1: Number(r[1] as bigint),
+          t2: Number(r[2] as bigint),
           filter: filter === null ? null : new Uint8Array(filter.bytes),
-          kw: (r[6] as { items: Array<string | null> }).items,
-          n: r[7] as number | null,
-          counts: countsOf(r[8]!, r[9]!),
+          kw: (r[4] as { items: Array<string | null> }).items,
+          n: r[5] as number | null,
+          counts: countsOf(r[6]!, r[7]!),
         },
       ]);
     }
@@ -191,8 +185,6 @@ export class BlockIndex {
       const toks = (r[5] as { items: string[] } | null)?.items ?? [];
       const block: Block = {
         blk: r[10] as number,
-        lo: BigInt(r[0] as string),
-        hi: BigInt(r[1] as string),
         t1: Number(r[2] as bigint),
         t2: Number(r[3] as bigint),
         filter: buildFilter(new Set(toks.map(tokenKey))),
@@ -318,12 +310,22 @@ export class BlockView {
   }
 
   /**
-   * The share of the `sample` newest blocks ending at or before `upper` that `need` admits (1
-   * when there are none): how sparse the newest matches may be.
+   * About the share of the `sample` newest blocks ending at or before `upper` that `need` admits
+   * (1 when there are none): how sparse the newest matches may be. It only picks a plan.
    */
   admittedShare(need: TokenNeed, upper: number, sample = 64): number {
+    // Blocks are kept in load order, mostly time order: each table's last `sample` of them that
+    // end by `upper` are nearly its newest, and an estimate needs no sort of every block.
     const newest: Block[] = [];
-    for (const tb of this.tables.values()) for (const b of tb.blocks) if (b.t2 <= upper) newest.push(b);
+    for (const tb of this.tables.values()) {
+      let taken = 0;
+      for (let i = tb.blocks.length - 1; i >= 0 && taken < sample; i--) {
+        if (tb.blocks[i]!.t2 <= upper) {
+          newest.push(tb.blocks[i]!);
+          taken++;
+        }
+      }
+    }
     if (newest.length === 0) return 1;
     newest.sort((a, b) => b.t2 - a.t2).length = Math.min(newest.length, sample);
     return newest.filter((b) => admits(b, need)).length / newest.length;

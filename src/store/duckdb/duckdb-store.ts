@@ -265,7 +265,7 @@ export class DuckDbStore implements Store {
           rows.length === 0 ? Number.POSITIVE_INFINITY : (width * (want - rows.length)) / rows.length;
         if (width + needed > SEARCH_SLICES_MICROS[SEARCH_SLICES_MICROS.length - 1]!) break;
       }
-      if (rows.length < want && w.need !== null && restrict !== undefined) {
+      if (rows.length < want && w.need !== null) {
         // Token filters: windows of admitted blocks, newest first, so a rare word reads the
         // newest rows that can hold it and stops when the page is full, instead of whole days.
         // The first window is sized at a little under one match per admitted block (a rare
