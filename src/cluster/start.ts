@@ -9,7 +9,7 @@ import { Metrics } from '../metrics.js';
 import { IdGenerator } from '../model/id.js';
 import { type SocketListeners, startSocketListeners } from '../protocols/socket/start.js';
 import { PostgresSavedSearchStore } from '../saved-searches/postgres-store.js';
-import { buildApp } from '../server/app.js';
+import { buildApp, listeningAt } from '../server/app.js';
 import type { IngestContext, QueryContext } from '../server/context.js';
 import { PostgresStore } from '../store/postgres/pg-store.js';
 import { announce, announcementFor, retentionGenerationKey } from './announcements.js';
@@ -173,11 +173,8 @@ export async function startClusterNode(config: ServerConfig): Promise<RunningNod
       closers.push(() => clearInterval(timer));
     }
 
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
     return {
-      url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
-      port,
+      ...listeningAt(app, config),
       roles,
       async close() {
         if (ingest) ingest.pipeline.accepting = false;

@@ -139,3 +139,13 @@ function toApiError(err: FastifyError | Error): ApiError {
     return new ApiError('invalid_body', fe.message);
   return new ApiError('internal', 'internal error; see the server log');
 }
+
+/** Where a listening app can be reached (0.0.0.0 by loopback; port 0 resolved to the real one). */
+export function listeningAt(
+  app: FastifyInstance,
+  config: { host: string; port: number },
+): { url: string; port: number } {
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return { url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`, port };
+}

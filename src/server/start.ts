@@ -9,7 +9,7 @@ import type { PortPair } from '../protocols/socket/listeners.js';
 import { type SocketListeners, startSocketListeners } from '../protocols/socket/start.js';
 import { JsonFileSavedSearchStore } from '../saved-searches/file-store.js';
 import { DuckDbStore } from '../store/duckdb/duckdb-store.js';
-import { buildApp } from './app.js';
+import { buildApp, listeningAt } from './app.js';
 import type { ServerContext } from './context.js';
 import { TailHub } from './tail-hub.js';
 
@@ -105,11 +105,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     retention.unref();
   }
 
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
   return {
-    url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
-    port,
+    ...listeningAt(app, config),
     ctx,
     syslog: sockets.syslog && { tcpPort: sockets.syslog.tcpPort, udpPort: sockets.syslog.udpPort },
     gelf: sockets.gelf && { tcpPort: sockets.gelf.tcpPort, udpPort: sockets.gelf.udpPort },
