@@ -100,13 +100,15 @@ describe('attribute columns', () => {
       { message: 'after 1', metadata: { parentResourceId: 'p-1', zone: 'eu' }, 'service.name': 'api' },
       { message: 'after number', metadata: { parentResourceId: 17 } },
       { message: 'after none', other: 'y' },
+      // A "__proto__" key beside a promoted one stays an ordinary field (JSON.parse makes it one).
+      JSON.parse('{"message":"after proto","metadata":{"parentResourceId":"p-7","__proto__":{"x":1}}}'),
     ]);
     // The split values really are in the columns: one record each (after 1) for both paths.
     const internals = store as unknown as {
       pool: { rows(sql: string, p: unknown[], t: number): Promise<unknown[][]> };
     };
     const [counts] = await internals.pool.rows('SELECT count(a0), count(a1) FROM logs', [], 10_000);
-    expect(counts!.map(Number)).toEqual([1, 1]);
+    expect(counts!.map(Number)).toEqual([2, 1]); // after 1 and after proto; after 1
     expect(await msgs('metadata.parentResourceId:p-1')).toEqual([
       'after 1',
       'before 1',
