@@ -12,6 +12,8 @@ export class AttributeCatalog {
   private list: AttributeColumn[] = [];
   /** The SQL dialect that knows these columns. */
   dialect: SqlDialect = duckdbDialectFor([]);
+  /** The same, for rows known to have ASCII messages only (duckdb.ts ASCII_WORD_CHARS). */
+  asciiDialect: SqlDialect = duckdbDialectFor([], true);
 
   get columns(): AttributeColumn[] {
     return this.list;
@@ -46,6 +48,7 @@ export class AttributeCatalog {
   private set(columns: AttributeColumn[]): void {
     this.list = columns;
     this.dialect = duckdbDialectFor(columns);
+    this.asciiDialect = duckdbDialectFor(columns, true);
   }
 }
 

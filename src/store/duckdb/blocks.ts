@@ -11,7 +11,7 @@ import { buildFilter, FILTER_VERSION, mayContain, TOKEN_REGEX, tokenKey } from '
  * transaction, so blocks and rows commit together, and kept in memory for queries.
  *
  * A query turns its required tokens (query/required-tokens.ts) into the numbers of the blocks
- * that may match, and the SQL reads only rows with those numbers (`restrictedSource`: DuckDB
+ * that may match, and the SQL reads only rows with those numbers (`blockCondition`: DuckDB
  * evaluates `list_contains` on `blk` in the scan, before it decodes a message). Rows in no block — `blk` NULL (loaded with filters off or from
  * before them) or above the highest block the query knows (committed after it took its list) —
  * are always read. The regex stays the final judge of every row read.
@@ -68,6 +68,10 @@ interface TableBlocks {
   blocks: Block[];
   /** The highest `blk` among `blocks`: every row with a `blk` up to it is in one of them. */
   maxBlk: number;
+  /** Every block's messages are ASCII (`counts` kept). */
+  ascii: boolean;
+  /** Some rows have no `blk` (loaded with filters off, or before them): found when opening. */
+  unblocked: boolean;
 }
 
 /** Which rows of a day table a query reads: the blocks listed, plus every row in no block. */
@@ -82,6 +86,8 @@ export class BlockIndex {
   private pending: Array<[string, Block]> = [];
   /** Per table, the next block number to give (a rolled-back load only leaves a gap). */
   private readonly next = new Map<string, number>();
+  /** Tables with rows outside every block (`blk` NULL), found at open. */
+  private readonly unblocked = new Set<string>();
 
   constructor(
     /** Off: no blocks are built or used (the bench's A/B switch, SAWMILL_TOKEN_FILTERS=off). */
@@ -90,7 +96,8 @@ export class BlockIndex {
     private readonly blockRows = BLOCK_ROWS,
   ) {}
 
-  async open(w: DuckDBConnection): Promise<void> {
+  /** `tables`: the day tables, each checked for rows outside every block. */
+  async open(w: DuckDBConnection, tables: readonly string[]): Promise<void> {
     await w.run(BLOCKS_DDL);
     await w.run(`ALTER TABLE ${BLOCKS_TABLE} ADD COLUMN IF NOT EXISTS blk UINTEGER`);
     // Blocks of an older layout describe rows by id range, which queries no longer read: their
@@ -118,7 +125,12 @@ export class BlockIndex {
         },
       ]);
     }
-    this.tables = withBlocks(this.tables, loaded);
+    // Only a process with filters off adds such rows, so what is found now holds until closing.
+    for (const table of tables) {
+      const rows = await w.runAndReadAll(`SELECT EXISTS (SELECT 1 FROM ${table} WHERE blk IS NULL)`);
+      if (rows.getRows()[0]![0] === true) this.unblocked.add(table);
+    }
+    this.tables = withBlocks(this.tables, loaded, this.unblocked);
   }
 
   /**
@@ -211,7 +223,7 @@ export class BlockIndex {
 
   /** After COMMIT: queries may rely on the blocks built in the transaction. */
   committed(): void {
-    if (this.pending.length > 0) this.tables = withBlocks(this.tables, this.pending);
+    if (this.pending.length > 0) this.tables = withBlocks(this.tables, this.pending, this.unblocked);
     this.pending = [];
   }
 
@@ -265,6 +277,16 @@ export class BlockView {
     const hits = inSpan.filter((b) => admits(b, need));
     if (hits.length > inSpan.length * WORTH_IT || hits.length > MOST_LISTED) return null;
     return { blks: hits.map((b) => b.blk), maxBlk: tb.maxBlk };
+  }
+
+  /**
+   * The highest `blk` of `table` when every row up to it has an ASCII message and no row lacks
+   * a `blk`; else null. A query may then read the rows up to it with ASCII word classes (and
+   * leave out newer rows: they were committed after the query took this view).
+   */
+  asciiThrough(table: string): number | null {
+    const tb = this.tables.get(table);
+    return tb === undefined || !tb.ascii || tb.unblocked ? null : tb.maxBlk;
   }
 
   /**
@@ -347,13 +369,14 @@ export class BlockView {
 function withBlocks(
   tables: ReadonlyMap<string, TableBlocks>,
   added: ReadonlyArray<[string, Block]>,
+  unblocked: ReadonlySet<string>,
 ): Map<string, TableBlocks> {
   const next = new Map(tables);
   const copied = new Set<string>();
   for (const [table, block] of added) {
     let tb = next.get(table);
     if (tb === undefined) {
-      tb = { blocks: [], maxBlk: block.blk };
+      tb = { blocks: [], maxBlk: block.blk, ascii: true, unblocked: unblocked.has(table) };
       copied.add(table);
     } else if (!copied.has(table)) {
       tb = { ...tb, blocks: [...tb.blocks] };
@@ -362,6 +385,7 @@ function withBlocks(
     next.set(table, tb);
     tb.blocks.push(block);
     if (block.blk > tb.maxBlk) tb.maxBlk = block.blk;
+    if (block.counts === null) tb.ascii = false;
   }
   return next;
 }
@@ -407,12 +431,17 @@ function keywordMayEqual(b: Block, value: string): boolean {
 }
 
 /**
- * A restricted table as a FROM source: the rows of the listed blocks, plus every row in no
- * block. Every value is a number the store computed, never user text.
+ * The condition on `blk` for the rows of a table a query reads: the listed blocks of `r` (null:
+ * every block), plus every row in no block — or, with `asciiThrough` (BlockView), only rows up
+ * to that block. Null when every row is read. Every value is a number the store computed.
  */
-export function restrictedSource(table: string, r: Restriction): string {
+export function blockCondition(r: Restriction | null, asciiThrough: number | null): string | null {
+  const listed =
+    r === null || r.blks.length === 0
+      ? null
+      : `list_contains([${r.blks.map((b) => Math.floor(b)).join(',')}]::UINTEGER[], blk)`;
+  if (asciiThrough !== null) return r === null ? `blk <= ${Math.floor(asciiThrough)}` : (listed ?? 'FALSE');
+  if (r === null) return null;
   const outside = `blk IS NULL OR blk > ${Math.floor(r.maxBlk)}`;
-  if (r.blks.length === 0) return `SELECT * FROM ${table} WHERE ${outside}`;
-  const listed = r.blks.map((b) => Math.floor(b)).join(',');
-  return `SELECT * FROM ${table} WHERE ${outside} OR list_contains([${listed}]::UINTEGER[], blk)`;
+  return listed === null ? `(${outside})` : `(${outside} OR ${listed})`;
 }

@@ -25,8 +25,8 @@ import type {
   StoreStats,
 } from '../store.js';
 import { AttributeCatalog } from './attribute-catalog.js';
-import { BlockIndex, type BlockView, restrictedSource } from './blocks.js';
-import { type DaySnapshot, DayTables, type Restrict } from './day-tables.js';
+import { BlockIndex, type BlockView, blockCondition } from './blocks.js';
+import { type Branch, type DaySnapshot, DayTables, wholeTable } from './day-tables.js';
 import { LOADED_DDL, Loader } from './loader.js';
 import { migrateColumns } from './migrate.js';
 import { ConnectionPool } from './pool.js';
@@ -78,6 +78,8 @@ export class DuckDbStore implements Store {
   countsFromBlocks = 0;
   /** Queries of newest-first windows counted in admitted blocks (diagnostics and tests). */
   searchWindows = 0;
+  /** Day tables read with ASCII word classes (diagnostics and tests). */
+  asciiReads = 0;
 
   constructor(private readonly opts: DuckDbStoreOptions) {
     this.blocks = new BlockIndex(
@@ -110,7 +112,7 @@ export class DuckDbStore implements Store {
     await this.days.refresh(w);
     await this.attributes.open(w);
     await openRollup(w);
-    await this.blocks.open(w);
+    await this.blocks.open(w, this.days.tableNames());
     const newest = (await w.runAndReadAll(`SELECT epoch_us(max(ts)) FROM ${VIEW}`)).getRows()[0]![0];
     this.maxTs = newest === null ? undefined : Number(newest as bigint);
     this.loader = new Loader(w, this.days, this.blocks, path.join(this.opts.dir, 'scratch'));
@@ -163,24 +165,26 @@ export class DuckDbStore implements Store {
     return BigInt(rows[0]![0] as string);
   }
 
-  /** WHERE clause for a query plus time range, with its parameters. */
+  /** A query plus time range, to compile into each statement that reads it. */
   private where(p: QueryParams): Where {
-    const params: unknown[] = [];
-    const clauses = [compileWhere(p.query, this.attributes.dialect, params)];
     const bounds = extractTimeBounds(p.query);
     const from = max(p.from, bounds.from);
     const to = min(p.to, bounds.to);
-    if (from !== undefined) {
-      params.push(from);
-      clauses.push(`ts >= make_timestamp($${params.length}::BIGINT)`);
-    }
-    if (to !== undefined) {
-      params.push(to);
-      clauses.push(`ts <= make_timestamp($${params.length}::BIGINT)`);
-    }
+    const nowMs = Date.now(); // one "now" for every statement of the query
+    const { dialect, asciiDialect } = this.attributes;
+    const sql = (params: DuckDBValue[], ascii: boolean) => {
+      const clauses = [compileWhere(p.query, ascii ? asciiDialect : dialect, params, nowMs)];
+      if (from !== undefined) clauses.push(`ts >= make_timestamp($${params.push(from)}::BIGINT)`);
+      if (to !== undefined) clauses.push(`ts <= make_timestamp($${params.push(to)}::BIGINT)`);
+      return clauses.join(' AND ');
+    };
+    const unicode: unknown[] = [];
+    const ascii: unknown[] = [];
+    compileWhere(p.query, dialect, unicode, nowMs);
+    compileWhere(p.query, asciiDialect, ascii, nowMs);
     return {
-      sql: clauses.join(' AND '),
-      params: params as DuckDBValue[],
+      sql,
+      asciiMatters: unicode.some((v, i) => v !== ascii[i]),
       from,
       to,
       need: this.blocks.enabled ? requiredTokens(p.query) : null,
@@ -207,6 +211,10 @@ export class DuckDbStore implements Store {
     });
   }
 
+  private readonly countAscii = () => {
+    this.asciiReads++;
+  };
+
   /** Each query on whichever reader connection is free (no snapshot shared between them). */
   private readonly anyReader: Exec = (sql, params) => this.pool.rows(sql, params, this.opts.queryTimeoutMs);
 
@@ -218,16 +226,8 @@ export class DuckDbStore implements Store {
   ): Promise<SearchResult> {
     const w = this.where(p);
     const view = this.blocks.view();
-    const restrict = restricting(view, w.need);
     const rows: DuckDBValue[][] = [];
     const want = p.limit + 1; // one extra tells whether another page follows
-    const cursorParams = [...w.params];
-    let cursorSql = '';
-    if (p.cursor) {
-      cursorParams.push(p.cursor.ts, p.cursor.id);
-      const t = `make_timestamp($${cursorParams.length - 1}::BIGINT)`;
-      cursorSql = ` AND (ts < ${t} OR (ts = ${t} AND id < $${cursorParams.length}::UBIGINT))`;
-    }
     // Newest first, in time slices counted back from the newest record: the last hour, the last
     // 6 hours, the last day, then everything older. Rows are stored in time order, so a narrow
     // slice touches few row groups, and most pages fill in the first slice; a rare match costs a
@@ -238,14 +238,14 @@ export class DuckDbStore implements Store {
       this.page(
         days,
         exec,
-        w.sql + cursorSql,
-        cursorParams,
+        w,
+        view,
+        p.cursor,
         { from: w.from, to },
         lower,
         upper,
         want - rows.length,
         timeOnly,
-        restrict,
       );
     if (days.overlapping(w.from, to).length > 0) {
       const top = min(to, this.maxTs);
@@ -295,41 +295,46 @@ export class DuckDbStore implements Store {
     return { hits: rows.map((r) => rowToRecord(r, this.attributes.columns)), total, next };
   }
 
-  /** Newest-first rows with lower < ts <= upper (either bound optional), within `span`. */
+  /**
+   * Newest-first matches of `w` with lower < ts <= upper (either bound optional) within `span`,
+   * after `cursor`.
+   */
   private async page(
     days: DaySnapshot,
     exec: Exec,
-    where: string,
-    params: DuckDBValue[],
+    w: Where,
+    view: BlockView,
+    cursor: Cursor | undefined,
     span: { from?: number; to?: number },
     lower: number | undefined,
     upper: number | undefined,
     n: number,
     everyRowMatches: boolean,
-    restrict: Restrict | undefined,
   ): Promise<DuckDBValue[][]> {
+    const all: DuckDBValue[] = [];
     const source = days.source(
       max(span.from, lower === undefined ? undefined : lower + 1),
       min(span.to, upper),
-      restrict,
+      branching(view, w, all, this.countAscii),
     );
     if (source === null) return [];
-    const all = [...params];
-    const bound = (op: string, v: number | undefined) => {
-      if (v === undefined) return [];
-      all.push(v);
-      return [`ts ${op} make_timestamp($${all.length}::BIGINT)`];
-    };
+    const bound = (op: string, v: number | undefined) =>
+      v === undefined ? [] : [`ts ${op} make_timestamp($${all.push(v)}::BIGINT)`];
     const slice = [...bound('>', lower), ...bound('<=', upper)];
+    if (cursor) {
+      const t = `make_timestamp($${all.push(cursor.ts)}::BIGINT)`;
+      slice.push(`(ts < ${t} OR (ts = ${t} AND id < $${all.push(cursor.id)}::UBIGINT))`);
+    }
+    const where = (conditions: string[]) =>
+      conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
     const sql = (conditions: string[]) =>
-      `SELECT ${SELECT_RECORD} FROM ${source} WHERE ${conditions.join(' AND ')} ORDER BY ts DESC, id DESC`;
-    if (!everyRowMatches) return exec(`${sql([where, ...slice])} LIMIT ${n}`, all);
+      `SELECT ${SELECT_RECORD} FROM ${source} ${where(conditions)} ORDER BY ts DESC, id DESC`;
+    if (!everyRowMatches) return exec(`${sql(slice)} LIMIT ${n}`, all);
     // Every row in the range matches (a filter on time only): take the keys of the newest n,
     // then the whole records of just those. In one step DuckDB decodes every column of every row
     // in the range before its top-n (a 1-hour window of 18k rows: 17 ms in one step, 8.5 in two).
     // With a real filter the one step is as fast or faster (a traceId: 12 vs 20 ms), so it stays.
-    const keys = `SELECT id FROM ${source} WHERE ${[where, ...slice].join(' AND ')}
-                  ORDER BY ts DESC, id DESC LIMIT ${n}`;
+    const keys = `SELECT id FROM ${source} ${where(slice)} ORDER BY ts DESC, id DESC LIMIT ${n}`;
     const range = [...slice, ...bound('>=', span.from), ...bound('<=', span.to)];
     return exec(sql([...range, `id IN (${keys})`]), all);
   }
@@ -340,11 +345,14 @@ export class DuckDbStore implements Store {
 
   async timeBounds(p: QueryParams): Promise<{ from: number; to: number } | null> {
     const w = this.where(p);
-    const source = this.days.snapshot().source(w.from, w.to, restricting(this.blocks.view(), w.need));
+    const params: DuckDBValue[] = [];
+    const source = this.days
+      .snapshot()
+      .source(w.from, w.to, branching(this.blocks.view(), w, params, this.countAscii));
     if (source === null) return null;
     const rows = await this.pool.rows(
-      `SELECT epoch_us(min(ts)), epoch_us(max(ts)) FROM ${source} WHERE ${w.sql}`,
-      w.params,
+      `SELECT epoch_us(min(ts)), epoch_us(max(ts)) FROM ${source}`,
+      params,
       this.opts.queryTimeoutMs,
     );
     const [lo, hi] = rows[0]!;
@@ -358,7 +366,6 @@ export class DuckDbStore implements Store {
     exec: Exec = this.anyReader,
     view: BlockView = this.blocks.view(),
   ): Promise<number> {
-    const restrict = restricting(view, w.need);
     const word = w.need === null ? null : countableWord(query);
     let counted = 0;
     let parts = days.overlapping(w.from, w.to);
@@ -383,16 +390,22 @@ export class DuckDbStore implements Store {
         this.countsFromBlocks += done.size;
       }
     }
-    const source = days.sourceOf(parts, w.from, w.to, restrict);
+    const params: DuckDBValue[] = [];
+    const timeOnly = onlyTime(query);
+    const source = days.sourceOf(
+      parts,
+      w.from,
+      w.to,
+      timeOnly ? wholeTable : branching(view, w, params, this.countAscii),
+    );
     if (source === null) return counted;
-    if (onlyTime(query)) {
+    if (timeOnly) {
       // One bucket wider than any timestamp: the sum of the rollup rows is the count.
-      const params: DuckDBValue[] = [];
       const sql = rollupCountsSql(source, 2 ** 62, w.from, w.to, params);
       const rows = await exec(sql, params);
       return rows.reduce((sum, r) => sum + Number(r[2] as bigint), 0);
     }
-    const rows = await exec(`SELECT count(*) FROM ${source} WHERE ${w.sql}`, w.params);
+    const rows = await exec(`SELECT count(*) FROM ${source}`, params);
     return counted + Number(rows[0]![0] as bigint);
   }
 
@@ -415,19 +428,20 @@ export class DuckDbStore implements Store {
     if (w.from !== undefined && w.to !== undefined) {
       interval = Math.max(interval, Math.ceil((w.to - w.from + 1) / MAX_BUCKETS));
     }
-    const source = this.days.snapshot().source(w.from, w.to, restricting(this.blocks.view(), w.need));
+    const params: DuckDBValue[] = [];
+    const fromRollup = onlyTime(p.query) && interval % MINUTE === 0;
+    const branch = fromRollup ? wholeTable : branching(this.blocks.view(), w, params, this.countAscii);
+    const source = this.days.snapshot().source(w.from, w.to, branch);
     if (source === null) return [];
     let rows: DuckDBValue[][];
-    if (onlyTime(p.query) && interval % MINUTE === 0) {
-      const params: DuckDBValue[] = [];
+    if (fromRollup) {
       const sql = rollupCountsSql(source, interval, w.from, w.to, params);
       rows = await this.pool.rows(sql, params, this.opts.queryTimeoutMs);
     } else {
-      const params = [...w.params, interval];
-      const iv = `$${params.length}::BIGINT`;
+      const iv = `$${params.push(interval)}::BIGINT`;
       rows = await this.pool.rows(
         `SELECT (epoch_us(ts) // ${iv}) * ${iv} AS bucket, level, count(*) FROM ${source}
-         WHERE ${w.sql} GROUP BY ALL ORDER BY bucket LIMIT ${MAX_BUCKETS * 6}`,
+         GROUP BY ALL ORDER BY bucket LIMIT ${MAX_BUCKETS * 6}`,
         params,
         this.opts.queryTimeoutMs,
       );
@@ -507,8 +521,13 @@ export class DuckDbStore implements Store {
 }
 
 interface Where {
-  sql: string;
-  params: DuckDBValue[];
+  /**
+   * The query and its time range as a condition on one day table's rows, its values appended
+   * to `params`. `ascii`: for rows whose messages are all ASCII (ASCII word classes).
+   */
+  sql(params: DuckDBValue[], ascii: boolean): string;
+  /** Whether ASCII word classes change the query at all (message words and wildcards do). */
+  asciiMatters: boolean;
   from?: number;
   to?: number;
   /** What a block must contain to hold a match (null: any block may). */
@@ -526,12 +545,19 @@ function countableWord(query: QueryNode): { key: string; keywordValue: string | 
   return { key: query.value.toLowerCase(), keywordValue: query.field === null ? query.value : null };
 }
 
-/** Reads of each day table narrowed to the blocks whose token filters admit the query. */
-function restricting(view: BlockView, need: TokenNeed | null): Restrict | undefined {
-  if (need === null) return undefined;
+/**
+ * Each day table's rows a statement reads: those of the blocks whose token filters admit the
+ * query, matched against it — with ASCII word classes where every row is ASCII (blocks.ts
+ * `asciiThrough`) — its values appended to `params`.
+ */
+function branching(view: BlockView, w: Where, params: DuckDBValue[], onAscii: () => void): Branch {
   return (table, from, to) => {
-    const r = view.restrict(table, need, from, to);
-    return r === null ? null : restrictedSource(table, r);
+    const r = w.need === null ? null : view.restrict(table, w.need, from, to);
+    const ascii = w.asciiMatters ? view.asciiThrough(table) : null;
+    if (ascii !== null) onAscii();
+    const blk = blockCondition(r, ascii);
+    const where = w.sql(params, ascii !== null);
+    return `SELECT * FROM ${table} WHERE ${blk === null ? where : `${blk} AND ${where}`}`;
   };
 }
 
