@@ -339,6 +339,17 @@ describe('exact word counts from token counts', () => {
       JSON.stringify({ id: String(7_000_000 + i), ts: T0 + 2 * DAY + i, level: 'info', message, attrs: {} }),
     );
     await loadAll([a, b, old], few, 'e');
+    // A later day: a block of ASCII messages, then one with a non-ASCII message.
+    const mixed = ['plain timeout', 'café timeout'].map((message, i) =>
+      JSON.stringify({
+        id: String(7_000_100 + i),
+        ts: T0 + 3 * DAY + i * 1000,
+        level: 'info',
+        message,
+        attrs: {},
+      }),
+    );
+    for (const [i, line] of mixed.entries()) await loadAll([a, b, old], [line], `f${i}`);
   }, 120_000);
   afterAll(async () => {
     await a.close();
@@ -346,12 +357,28 @@ describe('exact word counts from token counts', () => {
     await old.close();
   });
 
-  it('are matched with ASCII word classes only in tables whose every row is in an ASCII block', async () => {
+  it('are matched with ASCII word classes only where every row in range is in an ASCII block', async () => {
     const before = { a: a.asciiReads, old: old.asciiReads, withF: withF.asciiReads };
     await expectSame(a, b, words);
     await expectSame(old, b, words);
     await withF.search({ query: parseQuery('timeout'), limit: 13 });
     expect(a.asciiReads).toBeGreaterThan(before.a);
+    // In the mixed day, a range without the non-ASCII block is read with ASCII classes.
+    const timeout = parseQuery('timeout');
+    for (const [from, to, asciiRead] of [
+      [T0 + 3 * DAY, T0 + 3 * DAY + 999, true],
+      [T0 + 3 * DAY + 1000, undefined, false],
+      [T0 + 3 * DAY, undefined, undefined], // its first statements cannot, a later one may
+    ] as const) {
+      const reads = a.asciiReads;
+      const [x, y] = await Promise.all([
+        a.search({ query: timeout, from, to, limit: 13 }),
+        b.search({ query: timeout, from, to, limit: 13 }),
+      ]);
+      expect(x).toEqual(y);
+      expect(x.hits.length).toBeGreaterThan(0);
+      if (asciiRead !== undefined) expect(a.asciiReads > reads).toBe(asciiRead);
+    }
     // The last day of `old` has blocks only, so it is read with ASCII classes; the others are not.
     expect(old.asciiReads).toBeGreaterThan(before.old);
     expect(withF.asciiReads).toBe(before.withF); // its messages are not all ASCII

@@ -68,8 +68,6 @@ interface TableBlocks {
   blocks: Block[];
   /** The highest `blk` among `blocks`: every row with a `blk` up to it is in one of them. */
   maxBlk: number;
-  /** Every block's messages are ASCII (`counts` kept). */
-  ascii: boolean;
   /** Some rows have no `blk` (loaded with filters off, or before them): found when opening. */
   unblocked: boolean;
 }
@@ -280,13 +278,19 @@ export class BlockView {
   }
 
   /**
-   * The highest `blk` of `table` when every row up to it has an ASCII message and no row lacks
-   * a `blk`; else null. A query may then read the rows up to it with ASCII word classes (and
-   * leave out newer rows: they were committed after the query took this view).
+   * The highest `blk` of `table` when every row up to it with a time in [from, to] has an ASCII
+   * message (every block there has `counts`) and no row of the table lacks a `blk`; else null.
+   * A query may then read those rows with ASCII word classes, and leave out newer rows: they
+   * were committed after the query took this view.
    */
-  asciiThrough(table: string): number | null {
+  asciiThrough(table: string, from?: number, to?: number): number | null {
     const tb = this.tables.get(table);
-    return tb === undefined || !tb.ascii || tb.unblocked ? null : tb.maxBlk;
+    if (tb === undefined || tb.unblocked) return null;
+    for (const b of tb.blocks) {
+      if (b.counts === null && (from === undefined || b.t2 >= from) && (to === undefined || b.t1 <= to))
+        return null;
+    }
+    return tb.maxBlk;
   }
 
   /**
@@ -376,7 +380,7 @@ function withBlocks(
   for (const [table, block] of added) {
     let tb = next.get(table);
     if (tb === undefined) {
-      tb = { blocks: [], maxBlk: block.blk, ascii: true, unblocked: unblocked.has(table) };
+      tb = { blocks: [], maxBlk: block.blk, unblocked: unblocked.has(table) };
       copied.add(table);
     } else if (!copied.has(table)) {
       tb = { ...tb, blocks: [...tb.blocks] };
@@ -385,7 +389,6 @@ function withBlocks(
     next.set(table, tb);
     tb.blocks.push(block);
     if (block.blk > tb.maxBlk) tb.maxBlk = block.blk;
-    if (block.counts === null) tb.ascii = false;
   }
   return next;
 }

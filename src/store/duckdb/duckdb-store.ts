@@ -553,7 +553,7 @@ function countableWord(query: QueryNode): { key: string; keywordValue: string | 
 function branching(view: BlockView, w: Where, params: DuckDBValue[], onAscii: () => void): Branch {
   return (table, from, to) => {
     const r = w.need === null ? null : view.restrict(table, w.need, from, to);
-    const ascii = w.asciiMatters ? view.asciiThrough(table) : null;
+    const ascii = w.asciiMatters ? view.asciiThrough(table, from, to) : null;
     if (ascii !== null) onAscii();
     const blk = blockCondition(r, ascii);
     const where = w.sql(params, ascii !== null);
