@@ -1,4 +1,4 @@
-import { type DuckDBConnection, type DuckDBValue, listValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { TokenNeed } from '../../query/required-tokens.js';
 import { buildFilter, FILTER_VERSION, mayContain, TOKEN_REGEX, tokenKey } from './token-filter.js';
 
@@ -21,6 +21,22 @@ const BLOCKS_DDL = `CREATE TABLE IF NOT EXISTS ${BLOCKS_TABLE} (
   table_name VARCHAR NOT NULL, lo UBIGINT NOT NULL, hi UBIGINT NOT NULL,
   t1 BIGINT NOT NULL, t2 BIGINT NOT NULL, v INTEGER NOT NULL, filter BLOB, kw VARCHAR[],
   n INTEGER, ctoks VARCHAR[], ccounts INTEGER[], blk UINTEGER)`;
+
+/** The shape of the blocks one load inserts, as `build` passes them to DuckDB. */
+const BLOCKS_JSON = JSON.stringify([
+  {
+    lo: 'VARCHAR',
+    hi: 'VARCHAR',
+    t1: 'BIGINT',
+    t2: 'BIGINT',
+    filter: 'VARCHAR',
+    kw: ['VARCHAR'],
+    n: 'INTEGER',
+    ctoks: ['VARCHAR'],
+    ccounts: ['INTEGER'],
+    blk: 'UINTEGER',
+  },
+]);
 
 /** Rows per block: a rare word (1 in 10,000 records) then leaves ~90% of blocks unread. */
 export const BLOCK_ROWS = 1024;
@@ -189,8 +205,7 @@ export class BlockIndex {
       )
     ).getRows();
     if (built.length === 0) return;
-    const values: string[] = [];
-    const args: DuckDBValue[] = [table];
+    const inserted: unknown[] = [];
     for (const r of built) {
       const toks = (r[5] as { items: string[] } | null)?.items ?? [];
       const block: Block = {
@@ -203,20 +218,27 @@ export class BlockIndex {
         counts: r[7] === true ? (countsOf(r[8]!, r[9]!) ?? new Map()) : null,
       };
       this.pending.push([table, block]);
-      const p = (v: DuckDBValue) => `$${args.push(v)}`;
-      // An empty list has no item type to bind: written as a typed literal instead.
-      const list = (xs: DuckDBValue[] | null, type: string) =>
-        xs === null ? 'NULL' : xs.length === 0 ? `[]::${type}[]` : `${p(listValue(xs))}::${type}[]`;
-      const hex =
-        block.filter === null ? 'NULL' : `from_hex(${p(Buffer.from(block.filter).toString('hex'))})`;
-      values.push(
-        `($1, ${p(r[0] as string)}::UBIGINT, ${p(r[1] as string)}::UBIGINT, ${p(block.t1)}::BIGINT, ` +
-          `${p(block.t2)}::BIGINT, ${FILTER_VERSION}, ${hex}, [${block.kw.map((v) => `${p(v)}::VARCHAR`).join(', ')}], ` +
-          `${block.n}, ${list(block.counts && [...block.counts.keys()], 'VARCHAR')}, ` +
-          `${list(block.counts && [...block.counts.values()], 'INTEGER')}, ${block.blk})`,
-      );
+      inserted.push({
+        lo: r[0],
+        hi: r[1],
+        t1: block.t1,
+        t2: block.t2,
+        filter: block.filter && Buffer.from(block.filter).toString('hex'),
+        kw: block.kw,
+        n: block.n,
+        ctoks: block.counts && [...block.counts.keys()],
+        ccounts: block.counts && [...block.counts.values()],
+        blk: block.blk,
+      });
     }
-    await w.run(`INSERT INTO ${BLOCKS_TABLE} VALUES ${values.join(', ')}`, args);
+    // All blocks in one JSON parameter: a VALUES list of one placeholder per value took DuckDB
+    // ~75 ms to bind for the ~60 blocks of a 60,000-row load (measured).
+    await w.run(
+      `INSERT INTO ${BLOCKS_TABLE} SELECT $1, lo::UBIGINT, hi::UBIGINT, t1, t2, ${FILTER_VERSION},
+         from_hex(filter), kw, n, ctoks, ccounts, blk
+       FROM (SELECT unnest(from_json($2::JSON, '${BLOCKS_JSON}'), recursive := true))`,
+      [table, JSON.stringify(inserted)],
+    );
   }
 
   /** After COMMIT: queries may rely on the blocks built in the transaction. */
