@@ -54,4 +54,21 @@ export class Metrics {
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'sawmill_' });
   }
+
+  /**
+   * Report where the embedded store's engine keeps its memory, read on every scrape (a failed
+   * read leaves the last values): with the process's RSS and heap, it splits the RSS.
+   */
+  watchStoreMemory(read: () => Promise<Record<string, number>>): void {
+    new Gauge({
+      name: 'sawmill_store_memory_bytes',
+      help: "Memory the embedded store's engine holds, by what holds it (DuckDB duckdb_memory() tags).",
+      labelNames: ['tag'] as const,
+      registers: [this.registry],
+      async collect() {
+        const byTag = await read().catch(() => null);
+        if (byTag) for (const [tag, bytes] of Object.entries(byTag)) this.set({ tag }, bytes);
+      },
+    });
+  }
 }

@@ -248,6 +248,11 @@ describe('operations', () => {
     expect(metrics).toMatch(/sawmill_ingest_records_total\{result="accepted",protocol="json"\} \d+/);
     expect(metrics).toContain('sawmill_query_duration_seconds_bucket');
     expect(metrics).toContain('sawmill_buffer_depth_bytes');
+    // The process's memory, and the store engine's share of it, split by what holds it.
+    expect(metrics).toMatch(/sawmill_process_resident_memory_bytes [1-9]\d*/);
+    const engine = [...metrics.matchAll(/sawmill_store_memory_bytes\{tag="([A-Z_]+)"\} (\d+)/g)];
+    expect(engine.length).toBeGreaterThan(3);
+    expect(engine.some(([, , bytes]) => Number(bytes) > 0)).toBe(true);
   });
 });
 

@@ -38,6 +38,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     memoryLimit: process.env.SAWMILL_DUCKDB_MEMORY ?? '512MB',
   });
   await store.open();
+  metrics.watchStoreMemory(() => store.memory());
   const logError = (err: unknown) => app.log.error(err);
   const spool = new Spool({
     dir: path.join(config.dataDir, 'spool'),

@@ -507,6 +507,16 @@ export class DuckDbStore implements Store {
     return this.exclusive(() => applyRetention(this.writer, this.days, this.blocks, cutoff));
   }
 
+  /** DuckDB's memory by tag (its buffer manager's view: what `memory_limit` bounds), bytes. */
+  async memory(): Promise<Record<string, number>> {
+    const rows = await this.pool.rows(
+      'SELECT tag, memory_usage_bytes FROM duckdb_memory()',
+      [],
+      this.opts.queryTimeoutMs,
+    );
+    return Object.fromEntries(rows.map(([tag, bytes]) => [String(tag), Number(bytes as bigint)]));
+  }
+
   async stats(): Promise<StoreStats> {
     const rows = await this.pool.rows(`SELECT count(*) FROM ${VIEW}`, [], this.opts.queryTimeoutMs);
     let bytesOnDisk = 0;
