@@ -8,6 +8,7 @@ import { clusterBench } from './cluster.js';
 import { freePort, ROOT, startSawmill } from './common.js';
 import { writeNdjson } from './generate.js';
 import { bodies, type LoadResult, postAll } from './load.js';
+import { type MemorySplit, renderMemory, sampleMemory } from './memory.js';
 import { protocolBench } from './protocols.js';
 import { shapes, type Timing, time } from './queries.js';
 import { socketBench } from './sockets.js';
@@ -105,7 +106,8 @@ async function traceIdFrom(file: string): Promise<string> {
 async function main(): Promise<void> {
   const dataDir = path.join(ROOT, 'bench/data');
   await mkdir(dataDir, { recursive: true });
-  const file = path.join(dataDir, `logs-${size}-seed42.ndjson`);
+  // v2: commits from a set of 50 (generate.ts); a changed generator must change this name.
+  const file = path.join(dataDir, `logs-${size}-seed42-v2.ndjson`);
   if (!existsSync(file)) {
     log(`generating ${size} records → ${file}`);
     await writeNdjson(file, size);
@@ -121,7 +123,7 @@ async function main(): Promise<void> {
 
   // `--ab`: the same ingest into a server without token filters first, kept for the queries.
   const off = has('ab') ? await ingestInto(all, { ...process.env, SAWMILL_TOKEN_FILTERS: 'off' }) : null;
-  const { server, ingest, allSearchableS, cpuUsPerRecord } = await ingestInto(all, process.env);
+  const { server, ingest, allSearchableS, cpuUsPerRecord, memoryPeak } = await ingestInto(all, process.env);
   const { port } = server;
   const base = `http://127.0.0.1:${port}`;
   const rssAfterIngest = await peakRssMb(server.pid!);
@@ -202,6 +204,7 @@ async function main(): Promise<void> {
       bytesPerRecord,
       peakRss,
       rssAfterIngest,
+      memoryPeak,
       timings,
       fileBytes,
     }) +
@@ -223,6 +226,7 @@ async function ingestInto(all: Buffer[], env: NodeJS.ProcessEnv) {
   const label = env.SAWMILL_TOKEN_FILTERS === 'off' ? ' (token filters off)' : '';
   log(`ingesting${label}`);
   const cpuBefore = await cpuSeconds(server.pid!);
+  const memory = sampleMemory(base);
   const ingest = await postAll(server.port, '/api/v1/logs', all, size, clients);
   log(`sawmill${label}: ${Math.round(ingest.perSecond)} records/s acknowledged (${ingest.retries} retries)`);
   const searchableStart = performance.now();
@@ -232,12 +236,13 @@ async function ingestInto(all: Buffer[], env: NodeJS.ProcessEnv) {
     600_000,
   );
   const allSearchableS = ingest.seconds + (performance.now() - searchableStart) / 1000;
+  const memoryPeak = await memory.stop();
   log(`all searchable after ${allSearchableS.toFixed(1)} s`);
   // Server CPU per record from the first request until all is loaded: unlike the rate, it does not
   // depend on what else the shared machine runs meanwhile.
   const cpuUsPerRecord = (((await cpuSeconds(server.pid!)) - cpuBefore) * 1e6) / size;
   log(`server CPU ${cpuUsPerRecord.toFixed(1)} µs/record${label}`);
-  return { server, ingest, allSearchableS, cpuUsPerRecord };
+  return { server, ingest, allSearchableS, cpuUsPerRecord, memoryPeak };
 }
 
 /** User + system CPU seconds a process has used (/proc/<pid>/stat, clock ticks of 10 ms). */
@@ -280,6 +285,7 @@ interface ReportInput {
   bytesPerRecord: number;
   peakRss: number;
   rssAfterIngest: number;
+  memoryPeak: MemorySplit | null;
   timings: Array<{ name: string; t: Timing; rg: number | null; targetMs?: number; newest50?: boolean }>;
   fileBytes: number;
 }
@@ -300,6 +306,7 @@ function renderReport(r: ReportInput): string {
     `| all records searchable after | ${r.allSearchableS.toFixed(1)} s | DuckDB read_ndjson ${r.engine ? Math.round(r.engine.perSecond).toLocaleString('en') : '—'} records/s | — |`,
     `| bytes per record on disk | ${r.bytesPerRecord.toFixed(1)} B | DuckDB read_ndjson table ${r.engine?.bytesPerRecord.toFixed(1) ?? '—'} B | ≤ 60: ${mark(r.bytesPerRecord <= 60)} |`,
     `| peak RSS (server) | ${r.peakRss.toFixed(0)} MB (after ingest ${r.rssAfterIngest.toFixed(0)} MB) | — | ≤ 1024 MB: ${mark(r.peakRss <= 1024)} |`,
+    `| RSS at its highest sample during ingest (/metrics, every second) | ${renderMemory(r.memoryPeak)} | — | — |`,
     '',
     "## Queries (client wall time, 20 runs after 2 warm-ups; newest-50 shapes with `total=false`; the count shape is a search's exact `total`)",
     '',
