@@ -93,6 +93,16 @@ const LEVELS: Array<[string, number]> = [
   ['fatal', 1],
 ];
 
+/** The commits deployed over the week: short hashes, fixed (their own seed). */
+const COMMITS = (() => {
+  const r = mulberry32(7);
+  return Array.from({ length: 50 }, () =>
+    Math.floor(r() * 0x10000000)
+      .toString(16)
+      .padStart(7, '0'),
+  );
+})();
+
 export function* records(n: number, seed = 42): Generator<Record<string, unknown>> {
   const r = mulberry32(seed);
   const hex = (len: number) => {
@@ -114,14 +124,20 @@ export function* records(n: number, seed = 42): Generator<Record<string, unknown
     const lv = r();
     const level = t.level ?? LEVELS.find(([, p]) => lv < p)![0];
     const ts = start + Math.floor((i / n) * SPAN_MS + (r() - 0.5) * 2000);
+    const traceId = hex(32);
+    const spanId = hex(16);
+    // One of 50 deployed commits. (Until 2026-12-02 this was a random hash per record, against
+    // this file's own description; both draws stay, so every other field is as it was.)
+    r();
+    const commit = COMMITS[Math.floor(r() * COMMITS.length)];
     const rec: Record<string, unknown> = {
       level,
       message,
       resourceId: `server-${String(resource).padStart(4, '0')}`,
       timestamp: new Date(ts).toISOString(),
-      traceId: hex(32),
-      spanId: hex(16),
-      commit: hex(7).replace(/^./, String(Math.floor(r() * 50) % 10)),
+      traceId,
+      spanId,
+      commit,
       metadata: { parentResourceId: `server-${String(Math.floor(r() * 1000)).padStart(4, '0')}` },
     };
     if (r() < 0.3)
