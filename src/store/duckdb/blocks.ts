@@ -75,7 +75,8 @@ export interface Block {
   n: number | null;
   /**
    * Rows containing each token present in at least COUNTED rows (lowercase); null when some
-   * message of the block is not ASCII (then RE2's matching and these tokens could disagree).
+   * message of the block is not ASCII (then RE2's matching and these tokens could disagree), or
+   * its rows could not be counted (`build`). Queries take a block with counts for an ASCII one.
    */
   counts: Map<string, number> | null;
 }
@@ -183,24 +184,30 @@ export class BlockIndex {
     this.next.set(table, last + 1);
     const kw = KW_COLUMNS.flatMap((c) => [`min(${c})`, `max(${c})`]).join(', ');
     // ASCII messages are lowercased before tokenising (exactly RE2's case folding there); others
-    // keep their case and tokenKey folds their tokens. Tokens are distinct per row, so `c` counts rows.
+    // keep their case and tokenKey folds their tokens.
     const ascii = 'strlen(message) = length(message)';
     // A block cut short (the end of a load) counts proportionally rarer tokens, down to all of them.
-    const counted = `c * ${Math.floor(this.blockRows)} >= ${COUNTED} * n`;
+    const n = Math.floor(this.blockRows);
+    const counted = `c * ${n} >= ${COUNTED} * n`;
+    // `c` counts the rows holding a token, not its occurrences: each row sets its bit, numbered by
+    // rowid modulo the block size. One INSERT gives a block's rows consecutive rowids, so the bits
+    // are distinct — `dense` checks that it did; a block that fails keeps no counts. (Measured on
+    // 1M rows: 2.6 µs CPU a row, against 4.2 for list_distinct on every row's tokens.)
     const built = (
       await w.runAndReadAll(
-        `WITH r AS (SELECT blk, id, ts, message, ${KW_COLUMNS.join(', ')} FROM ${table}
+        `WITH r AS (SELECT blk, rowid AS rid, id, ts, message, ${KW_COLUMNS.join(', ')} FROM ${table}
                     WHERE blk BETWEEN ${first} AND ${last}),
          b AS (SELECT blk, min(id)::VARCHAR AS lo, max(id)::VARCHAR AS hi, epoch_us(min(ts)) AS t1,
-                      epoch_us(max(ts)) AS t2, [${kw}] AS kw, count(*)::INTEGER AS n, bool_and(${ascii}) AS ascii
+                      epoch_us(max(ts)) AS t2, [${kw}] AS kw, count(*)::INTEGER AS n,
+                      bool_and(${ascii}) AND max(rid) - min(rid) + 1 = count(*) AS countable
                FROM r GROUP BY blk),
-         t AS (SELECT blk, tok, count(*)::INTEGER AS c
-               FROM (SELECT blk, unnest(list_distinct(regexp_extract_all(
-                       CASE WHEN ${ascii} THEN lower(message) ELSE message END, '${TOKEN_REGEX}'))) AS tok FROM r)
+         t AS (SELECT blk, tok, bit_count(bitstring_agg((rid % ${n})::INTEGER, 0, ${n - 1}))::INTEGER AS c
+               FROM (SELECT blk, rid, unnest(regexp_extract_all(
+                       CASE WHEN ${ascii} THEN lower(message) ELSE message END, '${TOKEN_REGEX}')) AS tok FROM r)
                GROUP BY blk, tok),
          k AS (SELECT blk, list(tok) AS toks, list(tok ORDER BY tok) FILTER (WHERE ${counted}) AS ctoks,
                       list(c ORDER BY tok) FILTER (WHERE ${counted}) AS ccounts FROM t JOIN b USING (blk) GROUP BY blk)
-         SELECT b.lo, b.hi, b.t1, b.t2, b.kw, k.toks, b.n, b.ascii, k.ctoks, k.ccounts, b.blk
+         SELECT b.lo, b.hi, b.t1, b.t2, b.kw, k.toks, b.n, b.countable, k.ctoks, k.ccounts, b.blk
          FROM b LEFT JOIN k USING (blk)`,
       )
     ).getRows();
