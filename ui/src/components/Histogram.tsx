@@ -83,6 +83,9 @@ export function Histogram({ data, loading, theme, onZoom }: Props) {
           stroke: axisColour,
           grid: { stroke: gridColour, width: 1 },
           ticks: { show: false },
+          // Room for a label of seconds ("10:00:05") between ticks: uPlot's default spacing let
+          // neighbouring labels run into each other at second-wide buckets.
+          space: 80,
           values: timeLabels,
         },
         { stroke: axisColour, grid: { stroke: gridColour, width: 1 }, ticks: { show: false }, size: 48 },
