@@ -213,7 +213,11 @@ async function main(): Promise<void> {
     (sockets ? `\n${sockets.markdown}` : '') +
     (cluster ? `\n${cluster.markdown}` : '');
   await mkdir(path.join(ROOT, 'bench/results'), { recursive: true });
-  const out = path.join(ROOT, `bench/results/${new Date().toISOString().slice(0, 10)}-${size}.md`);
+  // A second run of the same size on the same day gets the time too: a committed report is
+  // never overwritten.
+  const stamp = new Date().toISOString();
+  let out = path.join(ROOT, `bench/results/${stamp.slice(0, 10)}-${size}.md`);
+  if (existsSync(out)) out = out.replace(/\.md$/, `-${stamp.slice(11, 16).replace(':', '')}.md`);
   await writeFile(out, protocols ? `${report}\n${protocols.markdown}` : report);
   process.stdout.write(protocols ? `${report}\n${protocols.markdown}` : report);
   log(`report written to ${path.relative(ROOT, out)}`);
