@@ -115,9 +115,22 @@ export class BlockIndex {
   async open(w: DuckDBConnection, tables: readonly string[]): Promise<void> {
     await w.run(BLOCKS_DDL);
     await w.run(`ALTER TABLE ${BLOCKS_TABLE} ADD COLUMN IF NOT EXISTS blk UINTEGER`);
-    // Blocks of an older layout describe rows by id range, which queries no longer read: their
-    // rows have no `blk` and are always read.
+    // Blocks of another layout are dropped and their rows read whole from then on. Rows of the
+    // first layout have no `blk`; rows a later layout numbered lose their numbers here (once),
+    // or a query would take them for rows of the blocks it did not list and skip them.
+    const stale = (
+      await w.runAndReadAll(
+        `SELECT table_name, max(blk) FROM ${BLOCKS_TABLE} WHERE v <> $1 AND blk IS NOT NULL GROUP BY ALL`,
+        [FILTER_VERSION],
+      )
+    ).getRows();
+    await w.run('BEGIN TRANSACTION');
+    for (const [table, maxBlk] of stale) {
+      if (!tables.includes(table as string)) continue;
+      await w.run(`UPDATE ${table as string} SET blk = NULL WHERE blk <= ${Number(maxBlk)}`);
+    }
     await w.run(`DELETE FROM ${BLOCKS_TABLE} WHERE v <> $1 OR blk IS NULL`, [FILTER_VERSION]);
+    await w.run('COMMIT');
     if (!this.enabled) return;
     const rows = (
       await w.runAndReadAll(
