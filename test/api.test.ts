@@ -240,6 +240,25 @@ describe('export', () => {
   });
 });
 
+describe('query validation', () => {
+  it('answers 200 with the verdict: valid, or the problem and its position', async () => {
+    const ok = await get(s.url, '/api/v1/validate', { q: 'level:error AND "Failed to connect"' });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ valid: true });
+    const bad = await get(s.url, '/api/v1/validate', { q: 'resourceId:' });
+    expect(bad.status).toBe(200);
+    const body = bad.body as {
+      valid: boolean;
+      error: { code: string; message: string; details: { position: number } };
+    };
+    expect(body.valid).toBe(false);
+    expect(body.error.code).toBe('query_syntax');
+    expect(body.error.details.position).toBeGreaterThanOrEqual(0);
+    // The same query as a search is still a 400.
+    expect((await get(s.url, '/api/v1/search', { q: 'resourceId:' })).status).toBe(400);
+  });
+});
+
 describe('operations', () => {
   it('answers health, readiness and metrics', async () => {
     expect((await get(s.url, '/healthz')).body).toEqual({ status: 'ok', roles: ['embedded'] });

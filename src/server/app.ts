@@ -71,6 +71,7 @@ export function buildApp(ctx: AppParts): FastifyInstance {
         '/api/v1/tail',
         '/api/v1/export',
         '/api/v1/saved-searches',
+        '/api/v1/validate',
       ],
       ui: '/',
       docs: 'docs/api.md',
@@ -113,7 +114,7 @@ function isReadPath(path: string): boolean {
   );
 }
 
-function toApiError(err: FastifyError | Error): ApiError {
+export function toApiError(err: FastifyError | Error): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof OverloadedError) {
     return new ApiError(

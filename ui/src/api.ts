@@ -116,13 +116,11 @@ export const api = {
       `/api/v1/fields?${scopeParams(scope, { sample: '500', top: '10' })}`,
       { signal },
     ),
-  /** Parses the query without searching anything: an empty window in 1970. */
+  /** The server's verdict on a query (its parser, then its store), without searching. */
   validate: (q: string, signal?: AbortSignal) =>
-    request<SearchPage>(
-      `/api/v1/search?${scopeParams({ q, from: '0', to: '0' }, { limit: '1', total: 'false' })}`,
-      {
-        signal,
-      },
+    request<{ valid: boolean; error?: { message: string; details?: { position?: number } } }>(
+      `/api/v1/validate?${new URLSearchParams({ q })}`,
+      { signal },
     ),
   context: (id: string, n: number, signal?: AbortSignal) =>
     request<ContextReply>(`/api/v1/context/${encodeURIComponent(id)}?before=${n}&after=${n}`, { signal }),

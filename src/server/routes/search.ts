@@ -2,9 +2,18 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseDurationMs } from '../../config.js';
 import { microsToIso } from '../../model/record.js';
 import { autoInterval } from '../../store/interval.js';
+import { toApiError } from '../app.js';
 import type { QueryContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { cursorParam, encodeCursor, intParam, type RawParams, rangeParams, str } from '../params.js';
+import {
+  cursorParam,
+  encodeCursor,
+  intParam,
+  queryParam,
+  type RawParams,
+  rangeParams,
+  str,
+} from '../params.js';
 
 /** The read API: search, histogram, fields and context (docs/api.md). */
 export function registerSearchRoutes(app: FastifyInstance, ctx: QueryContext): void {
@@ -32,6 +41,22 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: QueryContext): v
       return { hits: result.hits, total: result.total, next: result.next ? encodeCursor(result.next) : null };
     }),
   );
+
+  // The query bar's live check. A problem is the answer, not a failure: 200 either way, so a
+  // browser logs no failed request for every half-typed query. The parser decides, then the store
+  // (a regex only RE2 refuses), over an empty window.
+  app.get('/api/v1/validate', async (req) => {
+    const params = req.query as RawParams;
+    try {
+      const query = queryParam(params);
+      await ctx.store.search({ query, from: 0, to: 0, limit: 1, withTotal: false });
+      return { valid: true };
+    } catch (err) {
+      const e = toApiError(err as Error);
+      if (e.code !== 'query_syntax') throw e;
+      return { valid: false, error: { code: e.code, message: e.message, details: e.details } };
+    }
+  });
 
   app.get(
     '/api/v1/histogram',

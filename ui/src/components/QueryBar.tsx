@@ -1,6 +1,6 @@
 import type { RefObject } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ApiFailure, api, type FieldSummary, LEVELS } from '../api';
+import { api, type FieldSummary, LEVELS } from '../api';
 import { fieldName, quoteValue, tokenAt } from '../query';
 import { queryHistory } from '../storage';
 
@@ -56,15 +56,14 @@ export function QueryBar({ value, onInput, onRun, runError, ranQuery, fields, in
     const ac = new AbortController();
     const timer = setTimeout(() => {
       api.validate(value, ac.signal).then(
-        () => setChecked({ text: value, problem: null }),
-        (err) => {
-          if (err instanceof ApiFailure && err.code === 'query_syntax') {
-            setChecked({
-              text: value,
-              problem: { position: err.details?.position ?? 0, message: err.message },
-            });
-          }
-        },
+        (v) =>
+          setChecked({
+            text: value,
+            problem: v.valid
+              ? null
+              : { position: v.error?.details?.position ?? 0, message: v.error?.message ?? 'invalid query' },
+          }),
+        () => {}, // unreachable server: the search itself will say so
       );
     }, VALIDATE_AFTER_MS);
     return () => {
