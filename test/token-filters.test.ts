@@ -94,6 +94,15 @@ async function openStore(sub: string, tokenFilters: boolean, blockRows = 8): Pro
   return s;
 }
 
+/** Runs `sql` on a closed store's database file directly (to make it look older). */
+async function onClosedStore(sub: string, sql: string): Promise<void> {
+  const db = await DuckDBInstance.create(path.join(dir, sub, 'sawmill.duckdb'));
+  const c = await db.connect();
+  await c.run(sql);
+  c.closeSync();
+  db.closeSync();
+}
+
 /** The same loads, with and without time bounds (both insert paths of the loader). */
 async function loadAll(stores: DuckDbStore[], lines: string[], key: string): Promise<void> {
   for (const s of stores) {
@@ -160,11 +169,7 @@ beforeAll(async () => {
   await loadAll([withF, without, legacy], corpus(ROWS, 7, 1_000_000, T0), 'a');
   // `legacy` wrote no blocks: as a database from before filters, it gets them from now on.
   await legacy.close();
-  const db = await DuckDBInstance.create(path.join(dir, 'legacy', 'sawmill.duckdb'));
-  const c = await db.connect();
-  await c.run('DROP TABLE sawmill_blocks');
-  c.closeSync();
-  db.closeSync();
+  await onClosedStore('legacy', 'DROP TABLE sawmill_blocks');
   legacy = await openStore('legacy', true);
   // More rows into the same days and a later one, after the first ones (ids only grow).
   await loadAll([withF, without, legacy], corpus(ROWS, 8, 2_000_000, T0 + DAY), 'b');
@@ -398,11 +403,7 @@ describe('exact word counts from token counts', () => {
 
     // Blocks of another FILTER_VERSION are dropped at open; their rows, numbered, must still be read.
     await a.close();
-    const db = await DuckDBInstance.create(path.join(dir, 'ascii-with', 'sawmill.duckdb'));
-    const c = await db.connect();
-    await c.run('UPDATE sawmill_blocks SET v = v + 1');
-    c.closeSync();
-    db.closeSync();
+    await onClosedStore('ascii-with', 'UPDATE sawmill_blocks SET v = v + 1');
     a = await openStore('ascii-with', true, 256);
     expect(a.tokenFilterStats(parseQuery('timeout')).blocks).toBe(0);
     // New blocks in the same day, none holding the rare word: the old rows must still be read.
