@@ -4,10 +4,9 @@ import { registerElasticsearchRoutes } from '../protocols/elasticsearch/routes.j
 import { registerGelfRoutes } from '../protocols/gelf/routes.js';
 import { registerLokiRoutes } from '../protocols/loki/routes.js';
 import { registerOtlpRoutes } from '../protocols/otlp/routes.js';
-import { QuerySyntaxError } from '../query/parse.js';
 import { QueryTimeoutError } from '../store/errors.js';
 import type { AppParts } from './context.js';
-import { ApiError } from './errors.js';
+import { ApiError, toApiError } from './errors.js';
 import { registerDeadLetterRoutes } from './routes/dead-letters.js';
 import { registerExportRoute } from './routes/export.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -112,33 +111,6 @@ function isReadPath(path: string): boolean {
   return (
     path === '/' || (path.startsWith('/api/v1/') && path !== '/api/v1/logs') || path.startsWith('/assets/')
   );
-}
-
-export function toApiError(err: FastifyError | Error): ApiError {
-  if (err instanceof ApiError) return err;
-  if (err instanceof OverloadedError) {
-    return new ApiError(
-      err.status === 429 ? 'overloaded' : 'unavailable',
-      err.message,
-      undefined,
-      err.retryAfterSeconds,
-    );
-  }
-  if (err instanceof QueryTimeoutError) return new ApiError('query_timeout', err.message, undefined, 1);
-  if (err instanceof QuerySyntaxError)
-    return new ApiError('query_syntax', err.message, { position: err.position });
-  // Our SQL is fixed; an input error from the engine can only come from a user value (a regex
-  // RE2 rejects, say), so it is the client's to fix.
-  if (/^Invalid Input Error/.test(err.message)) {
-    return new ApiError('query_syntax', `the query was rejected by the store: ${err.message}`);
-  }
-  const fe = err as FastifyError;
-  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fe.statusCode === 413) {
-    return new ApiError('body_too_large', `request body is larger than the limit: ${fe.message}`);
-  }
-  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500)
-    return new ApiError('invalid_body', fe.message);
-  return new ApiError('internal', 'internal error; see the server log');
 }
 
 /** Where a listening app can be reached (0.0.0.0 by loopback; port 0 resolved to the real one). */

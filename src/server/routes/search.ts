@@ -2,9 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseDurationMs } from '../../config.js';
 import { microsToIso } from '../../model/record.js';
 import { autoInterval } from '../../store/interval.js';
-import { toApiError } from '../app.js';
 import type { QueryContext } from '../context.js';
-import { ApiError } from '../errors.js';
+import { ApiError, toApiError } from '../errors.js';
 import {
   cursorParam,
   encodeCursor,
