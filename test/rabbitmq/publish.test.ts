@@ -118,7 +118,8 @@ describe('RabbitMqBuffer publishing', () => {
     const e = await refusal(b.append(r.lines, r.bounds));
     expect(e.status).toBe(503);
     expect(e.retryAfterSeconds).toBeGreaterThan(0);
-    expect(performance.now() - t0).toBeLessThan(50);
+    // Fails fast: no waiting for a reconnect or a connect timeout (seconds); loose for busy CI machines.
+    expect(performance.now() - t0).toBeLessThan(500);
     await sleep(300); // a few failed reconnects
     await proxy.start(port);
     await waitFor(() => b.connected, 10_000, 'reconnect');
