@@ -59,6 +59,31 @@ export class Metrics {
    * Report where the embedded store's engine keeps its memory, read on every scrape (a failed
    * read leaves the last values): with the process's RSS and heap, it splits the RSS.
    */
+  /** Report the embedded store's per-day answer cache (day-results.ts), read on every scrape. */
+  watchDayResults(read: () => { hits: number; misses: number; size: number } | null): void {
+    new Counter({
+      name: 'sawmill_day_results_lookups_total',
+      help: 'Per-day counting answers (histograms, counts, bounds) looked up in the cache of unchanged days, by result.',
+      labelNames: ['result'] as const,
+      registers: [this.registry],
+      collect() {
+        const r = read();
+        if (!r) return;
+        this.reset();
+        this.inc({ result: 'hit' }, r.hits);
+        this.inc({ result: 'miss' }, r.misses);
+      },
+    });
+    new Gauge({
+      name: 'sawmill_day_results_entries',
+      help: 'Per-day counting answers kept in the cache of unchanged days.',
+      registers: [this.registry],
+      collect() {
+        this.set(read()?.size ?? 0);
+      },
+    });
+  }
+
   watchStoreMemory(read: () => Promise<Record<string, number>>): void {
     new Gauge({
       name: 'sawmill_store_memory_bytes',

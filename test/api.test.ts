@@ -273,6 +273,21 @@ describe('operations', () => {
     expect(engine.length).toBeGreaterThan(3);
     expect(engine.some(([, , bytes]) => Number(bytes) > 0)).toBe(true);
   });
+
+  it('counts lookups in the cache of per-day answers: a repeated histogram is a hit', async () => {
+    const lookups = async (result: string) => {
+      const metrics = (await get(s.url, '/metrics')).body as string;
+      const m = new RegExp(`sawmill_day_results_lookups_total\\{result="${result}"\\} (\\d+)`).exec(metrics);
+      return Number(m?.[1]);
+    };
+    const [hits, misses] = [await lookups('hit'), await lookups('miss')];
+    expect((await get(s.url, '/api/v1/histogram', { q: 'error OR warn' })).status).toBe(200);
+    expect(await lookups('miss')).toBeGreaterThan(misses);
+    expect(await lookups('hit')).toBe(hits);
+    expect((await get(s.url, '/api/v1/histogram', { q: 'error OR warn' })).status).toBe(200);
+    expect(await lookups('hit')).toBeGreaterThan(hits);
+    expect((await get(s.url, '/metrics')).body).toMatch(/sawmill_day_results_entries [1-9]\d*/);
+  });
 });
 
 describe('retention', () => {

@@ -9,8 +9,9 @@ import type { HistogramBucket } from '../src/store/store.js';
 /**
  * Histograms and totals of time-only queries come from the per-minute rollup plus a scan of the
  * partial minutes at the edges. They must equal, exactly, what a scan of the records says: the
- * same histogram asked with a filter that matches everything but is not time-only (`level:*`)
- * takes the scan path, so the two are compared on awkward ranges.
+ * same histogram asked with a filter that matches everything but is not time-only (`id:*`)
+ * takes the scan path, so the two are compared on awkward ranges. Filters on level only are
+ * summed from the rollup's level column the same way.
  */
 const S = 1_000_000;
 const M = 60 * S;
@@ -66,7 +67,7 @@ const strip = (bs: HistogramBucket[]) => bs.map((b) => ({ ts: b.ts, counts: b.co
 
 async function compare(from: number | undefined, to: number | undefined, interval: number) {
   const rollup = await store.histogram({ query: parseQuery('*'), from, to, intervalMicros: interval });
-  const scan = await store.histogram({ query: parseQuery('level:*'), from, to, intervalMicros: interval });
+  const scan = await store.histogram({ query: parseQuery('id:*'), from, to, intervalMicros: interval });
   expect(strip(rollup)).toEqual(strip(scan));
   const expected = all.filter((t) => (from === undefined || t >= from) && (to === undefined || t <= to));
   expect(rollup.reduce((n, b) => n + b.total, 0)).toBe(expected.length);
@@ -90,9 +91,33 @@ describe('minute rollup', () => {
   it('serves time-only queries (timestamp ranges) the same way', async () => {
     const q = `timestamp:[${new Date((T0 + 5 * M + 500) / 1000).toISOString()} TO ${new Date((T0 + 80 * M) / 1000).toISOString()}}`;
     const viaRollup = await store.count({ query: parseQuery(q) });
-    const viaScan = await store.count({ query: parseQuery(`${q} AND level:*`) });
+    const viaScan = await store.count({ query: parseQuery(`${q} AND id:*`) });
     expect(viaRollup).toBe(viaScan);
     expect(viaRollup).toBeGreaterThan(0);
+  });
+
+  it.each([
+    'level:error',
+    'level:>=warn',
+    '-level:debug',
+    '(level:info OR level:warn)',
+    'level:error AND level:info',
+    'level:*',
+  ])('serves %s from the rollup by level, equal to a scan', async (q) => {
+    const from = T0 + 7 * M + 13 * S + 5;
+    const to = T0 + 95 * M + 59 * S;
+    for (const range of [{}, { from, to }]) {
+      const viaRollup = await store.histogram({ query: parseQuery(q), ...range, intervalMicros: 5 * M });
+      const viaScan = await store.histogram({
+        query: parseQuery(`(${q}) AND id:*`),
+        ...range,
+        intervalMicros: 5 * M,
+      });
+      expect(strip(viaRollup)).toEqual(strip(viaScan));
+      expect(await store.count({ query: parseQuery(q), ...range })).toBe(
+        await store.count({ query: parseQuery(`(${q}) AND id:*`), ...range }),
+      );
+    }
   });
 
   it('stays exact after retention cuts into a minute', async () => {

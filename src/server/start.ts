@@ -39,6 +39,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   });
   await store.open();
   metrics.watchStoreMemory(() => store.memory());
+  metrics.watchDayResults(() => store.dayResults);
   const logError = (err: unknown) => app.log.error(err);
   const spool = new Spool({
     dir: path.join(config.dataDir, 'spool'),

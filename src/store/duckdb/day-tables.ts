@@ -18,6 +18,18 @@ export class DayTables {
   private all: Partition[] = [];
   /** Newest first, committed: what queries may name. */
   private visible: Partition[] = [];
+  /**
+   * Each table's write generation: bumped when a commit changed its rows (a load or retention
+   * wrote to it), so an answer computed from a table stays valid while its generation does
+   * (day-results.ts). Replaced, never changed in place: a snapshot keeps the one it took.
+   */
+  private generations: ReadonlyMap<string, number> = new Map();
+  /**
+   * Tables the open transaction writes to (`touch`): in flux, they have no generation until
+   * `committed` bumps it. Replaced, never changed in place, as `generations`.
+   */
+  private touched: ReadonlySet<string> = new Set();
+  private nextGeneration = 1;
 
   /** Find the day tables; the view comes with `refresh`, once every table has every column. */
   async open(w: DuckDBConnection): Promise<void> {
@@ -42,6 +54,7 @@ export class DayTables {
   /** The day's table, created (and the view widened) inside the caller's transaction if new. */
   async ensure(w: DuckDBConnection, day: string): Promise<Partition> {
     const p = partitionForDay(day);
+    this.touch(p.table);
     const known = this.all.find((q) => q.table === p.table);
     if (known) return known;
     await w.run(`CREATE TABLE IF NOT EXISTS ${p.table} (${COLUMNS_DDL})`);
@@ -61,8 +74,19 @@ export class DayTables {
     await w.run(this.viewSql());
   }
 
-  /** After COMMIT: readers may name what the writer created. */
+  /** The open transaction changes `table`'s rows (ensure does this for loads). */
+  touch(table: string): void {
+    if (!this.touched.has(table)) this.touched = new Set([...this.touched, table]);
+  }
+
+  /** The table's generation now; null while a transaction writes to it. */
+  generationNow(table: string): number | null {
+    return this.touched.has(table) ? null : (this.generations.get(table) ?? 0);
+  }
+
+  /** After COMMIT: readers may name what the writer created, and the tables written to are new generations. */
   committed(): void {
+    this.bumpTouched();
     this.visible = [...this.all];
   }
 
@@ -70,7 +94,17 @@ export class DayTables {
   async refresh(w: DuckDBConnection): Promise<void> {
     this.all = await this.listed(w);
     await w.run(this.viewSql());
+    // A failed COMMIT may still have written: count the touched tables as changed all the same.
+    this.bumpTouched();
     this.visible = [...this.all];
+  }
+
+  private bumpTouched(): void {
+    if (this.touched.size === 0) return;
+    const next = new Map(this.generations);
+    for (const table of this.touched) next.set(table, this.nextGeneration++);
+    this.generations = next;
+    this.touched = new Set();
   }
 
   private async listed(w: DuckDBConnection): Promise<Partition[]> {
@@ -86,7 +120,7 @@ export class DayTables {
    * them (and still sees them if retention drops them meanwhile).
    */
   snapshot(): DaySnapshot {
-    return new DaySnapshot(this.visible);
+    return new DaySnapshot(this.visible, this.generations, this.touched);
   }
 
   private viewSql(): string {
@@ -97,7 +131,20 @@ export class DayTables {
 
 /** A fixed list of committed day tables, newest first: what one query (or transaction) may name. */
 export class DaySnapshot {
-  constructor(private readonly tables: readonly Partition[]) {}
+  constructor(
+    private readonly tables: readonly Partition[],
+    private readonly generations: ReadonlyMap<string, number> = new Map(),
+    private readonly touched: ReadonlySet<string> = new Set(),
+  ) {}
+
+  /**
+   * The table's write generation when the snapshot was taken (0: unwritten since open), null
+   * if a transaction was writing to it. A read begun after the snapshot sees at least that
+   * generation's rows; exactly those if `DayTables.generationNow` still says the same after it.
+   */
+  generation(table: string): number | null {
+    return this.touched.has(table) ? null : (this.generations.get(table) ?? 0);
+  }
 
   /** Tables overlapping [from, to] (µs, inclusive, either open). */
   overlapping(from?: number, to?: number): Partition[] {

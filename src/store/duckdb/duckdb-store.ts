@@ -8,6 +8,7 @@ import { compileWhere } from '../../query/sql/compile.js';
 import { extractTimeBounds } from '../../query/time.js';
 import { summariseFields } from '../field-summary.js';
 import { MAX_BUCKETS } from '../interval.js';
+import { rollupLevels } from '../level-filter.js';
 import type {
   AttributeColumn,
   ContextResult,
@@ -26,6 +27,7 @@ import type {
 } from '../store.js';
 import { AttributeCatalog } from './attribute-catalog.js';
 import { BlockIndex, type BlockView, blockCondition } from './blocks.js';
+import { type DayKey, DayResults } from './day-results.js';
 import { type Branch, type DaySnapshot, DayTables, wholeTable } from './day-tables.js';
 import { LOADED_DDL, Loader } from './loader.js';
 import { migrateColumns } from './migrate.js';
@@ -33,7 +35,7 @@ import { ConnectionPool } from './pool.js';
 import { applyRetention } from './retention.js';
 import { MINUTE, onlyTime, openRollup, rollupCountsSql } from './rollup.js';
 import { rowToRecord } from './rows.js';
-import { SELECT_RECORD, VIEW } from './schema.js';
+import { type Partition, SELECT_RECORD, VIEW } from './schema.js';
 
 export interface DuckDbStoreOptions {
   /** Directory holding `sawmill.duckdb` (and a scratch folder for in-memory batches). */
@@ -50,6 +52,11 @@ export interface DuckDbStoreOptions {
   tokenFilters?: boolean;
   /** Rows per token-filter block (blocks.ts); tests make it small. */
   tokenFilterBlockRows?: number;
+  /**
+   * Bound on the per-day cache of counting answers (day-results.ts), about one per number kept;
+   * 0 turns it off (the benchmark's cold runs, tests comparing both).
+   */
+  dayResultsCost?: number;
 }
 
 /** Runs one statement and returns its rows. */
@@ -70,6 +77,8 @@ export class DuckDbStore implements Store {
   private readonly attributes = new AttributeCatalog();
   private loader!: Loader;
   private readonly blocks: BlockIndex;
+  /** Counting answers of unchanged day tables (null: off). */
+  readonly dayResults: DayResults | null;
   /** Tail of the writer's queue (see `exclusive`). */
   private writing: Promise<unknown> = Promise.resolve();
   /** Newest record timestamp stored (µs); where newest-first search starts counting back. */
@@ -86,6 +95,8 @@ export class DuckDbStore implements Store {
       opts.tokenFilters ?? process.env.SAWMILL_TOKEN_FILTERS !== 'off',
       opts.tokenFilterBlockRows,
     );
+    const cost = opts.dayResultsCost ?? 1_000_000;
+    this.dayResults = cost > 0 ? new DayResults(this.days, cost) : null;
   }
 
   get file(): string {
@@ -343,20 +354,48 @@ export class DuckDbStore implements Store {
     return this.countWhere(p.query, this.where(p));
   }
 
+  /**
+   * Oldest and newest matching timestamp. Day by day from each end: the newest day with a match
+   * holds the newest, the oldest day with one the oldest, so a common query reads two days, not
+   * all; each day's answer is kept in the day-results cache while the day is unchanged.
+   */
   async timeBounds(p: QueryParams): Promise<{ from: number; to: number } | null> {
     const w = this.where(p);
-    const params: DuckDBValue[] = [];
-    const source = this.days
-      .snapshot()
-      .source(w.from, w.to, branching(this.blocks.view(), w, params, this.countAscii));
-    if (source === null) return null;
-    const rows = await this.pool.rows(
-      `SELECT epoch_us(min(ts)), epoch_us(max(ts)) FROM ${source}`,
-      params,
-      this.opts.queryTimeoutMs,
-    );
-    const [lo, hi] = rows[0]!;
-    return lo === null ? null : { from: Number(lo as bigint), to: Number(hi as bigint) };
+    const days = this.days.snapshot();
+    const view = this.blocks.view();
+    const parts = days.overlapping(w.from, w.to); // newest first
+    const memo = new Map<Partition, { from: number; to: number } | false>();
+    const read = async (part: Partition) =>
+      (
+        await this.perDay<{ from: number; to: number } | false>(
+          days,
+          [part],
+          w,
+          p.query,
+          'bounds',
+          view,
+          this.anyReader,
+          (source) => `SELECT day, epoch_us(min(ts)), epoch_us(max(ts)) FROM ${source} GROUP BY day`,
+          (rows) => ({ from: Number(rows[0]![1] as bigint), to: Number(rows[0]![2] as bigint) }),
+          () => false,
+        )
+      )[0]!;
+    const bounds = async (part: Partition) => {
+      if (!memo.has(part)) memo.set(part, await read(part));
+      return memo.get(part)!;
+    };
+    let newest = -1;
+    let to: number | undefined;
+    for (let i = 0; i < parts.length && to === undefined; i++) {
+      const b = await bounds(parts[i]!);
+      if (b) [newest, to] = [i, b.to];
+    }
+    if (to === undefined) return null;
+    for (let i = parts.length - 1; i >= newest; i--) {
+      const b = await bounds(parts[i]!);
+      if (b) return { from: b.from, to };
+    }
+    throw new Error('unreachable: the newest day with a match has one');
   }
 
   private async countWhere(
@@ -390,23 +429,84 @@ export class DuckDbStore implements Store {
         this.countsFromBlocks += done.size;
       }
     }
-    const params: DuckDBValue[] = [];
-    const timeOnly = onlyTime(query);
-    const source = days.sourceOf(
-      parts,
-      w.from,
-      w.to,
-      timeOnly ? wholeTable : branching(view, w, params, this.countAscii),
-    );
-    if (source === null) return counted;
-    if (timeOnly) {
+    const levels = rollupLevels(query);
+    if (levels !== null) {
+      const params: DuckDBValue[] = [];
+      const source = days.sourceOf(parts, w.from, w.to, wholeTable);
+      if (source === null) return counted;
       // One bucket wider than any timestamp: the sum of the rollup rows is the count.
-      const sql = rollupCountsSql(source, 2 ** 62, w.from, w.to, params);
+      const sql = rollupCountsSql(source, 2 ** 62, w.from, w.to, params, levels);
       const rows = await exec(sql, params);
-      return rows.reduce((sum, r) => sum + Number(r[2] as bigint), 0);
+      return counted + rows.reduce((sum, r) => sum + Number(r[2] as bigint), 0);
     }
-    const rows = await exec(`SELECT count(*) FROM ${source}`, params);
-    return counted + Number(rows[0]![0] as bigint);
+    const perDay = await this.perDay<number>(
+      days,
+      parts,
+      w,
+      query,
+      'count',
+      view,
+      exec,
+      (source) => `SELECT day, count(*) FROM ${source} GROUP BY day`,
+      (rows) => rows.reduce((sum, r) => sum + Number(r[1] as bigint), 0),
+      () => 0,
+    );
+    return counted + perDay.reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * One answer per day table among `parts`: from the day-results cache where the table is
+   * unchanged since it was counted, the rest from one statement over those tables' rows that
+   * match `w` (`sql(source)`, grouping by the `day` column each row gets). `fold` turns one
+   * day's result rows (`day` first) into its answer, `empty` answers for a day with none.
+   */
+  private async perDay<T>(
+    days: DaySnapshot,
+    parts: Partition[],
+    w: Where,
+    query: QueryNode,
+    kind: string,
+    view: BlockView,
+    exec: Exec,
+    sql: (source: string, params: DuckDBValue[]) => string,
+    fold: (rows: DuckDBValue[][]) => T,
+    empty: () => T,
+    cached = true,
+  ): Promise<T[]> {
+    const cache = cached ? this.dayResults : null;
+    const keys = cache ? cache.keys(days, parts, w.from, w.to, query, kind) : new Map<string, DayKey>();
+    const answers: T[] = [];
+    const hitKeys: DayKey[] = [];
+    const todo = parts.filter((part) => {
+      const k = keys.get(part.table);
+      const hit = k && cache!.get<T>(k);
+      if (hit === undefined) return true;
+      answers.push(hit);
+      hitKeys.push(k!);
+      return false;
+    });
+    const params: DuckDBValue[] = [];
+    const source = days.sourceOf(todo, w.from, w.to, branching(view, w, params, this.countAscii, true));
+    if (source !== null) {
+      const byDay = new Map<string, DuckDBValue[][]>();
+      for (const r of await exec(sql(source, params), params)) {
+        const day = r[0] as string;
+        byDay.set(day, [...(byDay.get(day) ?? []), r]);
+      }
+      for (const part of todo) {
+        const rows = byDay.get(part.table);
+        const answer = rows ? fold(rows) : empty();
+        const k = keys.get(part.table);
+        if (k) cache!.set(k, answer, 1 + (rows?.length ?? 0) * 3);
+        answers.push(answer);
+      }
+    }
+    // Inside a read transaction (a page and its total), a cached answer counts only if its table
+    // did not change meanwhile: then the transaction sees the same rows it was counted from.
+    if (hitKeys.some((k) => !cache!.unchanged(k))) {
+      return this.perDay(days, parts, w, query, kind, view, exec, sql, fold, empty, false);
+    }
+    return answers;
   }
 
   async since(query: QueryNode, afterId: string, limit: number, throughId?: string): Promise<OutputRecord[]> {
@@ -428,37 +528,49 @@ export class DuckDbStore implements Store {
     if (w.from !== undefined && w.to !== undefined) {
       interval = Math.max(interval, Math.ceil((w.to - w.from + 1) / MAX_BUCKETS));
     }
-    const params: DuckDBValue[] = [];
-    const fromRollup = onlyTime(p.query) && interval % MINUTE === 0;
-    const branch = fromRollup ? wholeTable : branching(this.blocks.view(), w, params, this.countAscii);
-    const source = this.days.snapshot().source(w.from, w.to, branch);
-    if (source === null) return [];
+    const days = this.days.snapshot();
     let rows: DuckDBValue[][];
-    if (fromRollup) {
-      const sql = rollupCountsSql(source, interval, w.from, w.to, params);
+    const levels = rollupLevels(p.query);
+    if (levels !== null && interval % MINUTE === 0) {
+      const params: DuckDBValue[] = [];
+      const source = days.source(w.from, w.to, wholeTable);
+      if (source === null) return [];
+      const sql = rollupCountsSql(source, interval, w.from, w.to, params, levels);
       rows = await this.pool.rows(sql, params, this.opts.queryTimeoutMs);
     } else {
-      const iv = `$${params.push(interval)}::BIGINT`;
-      rows = await this.pool.rows(
-        `SELECT (epoch_us(ts) // ${iv}) * ${iv} AS bucket, level, count(*) FROM ${source}
-         GROUP BY ALL ORDER BY bucket LIMIT ${MAX_BUCKETS * 6}`,
-        params,
-        this.opts.queryTimeoutMs,
+      // Counts per (bucket, level) of each day: a bucket wider than a day sums several days'.
+      const perDay = await this.perDay<DuckDBValue[][]>(
+        days,
+        days.overlapping(w.from, w.to),
+        w,
+        p.query,
+        `histogram:${interval}`,
+        this.blocks.view(),
+        this.anyReader,
+        (source, params) => {
+          const iv = `$${params.push(interval)}::BIGINT`;
+          return `SELECT day, (epoch_us(ts) // ${iv}) * ${iv} AS bucket, level, count(*) FROM ${source} GROUP BY ALL`;
+        },
+        // Numbers, not BigInts: a kept answer costs less (bucket and count are far below 2^53).
+        (dayRows) => dayRows.map((r) => [Number(r[1] as bigint), r[2]!, Number(r[3] as bigint)]),
+        () => [],
       );
+      rows = perDay.flat();
     }
-    const buckets: HistogramBucket[] = [];
+    const buckets = new Map<number, HistogramBucket>();
     for (const [bucket, level, count] of rows) {
-      const ts = Number(bucket as bigint);
-      let b = buckets[buckets.length - 1];
-      if (!b || b.ts !== ts) {
+      const ts = Number(bucket);
+      let b = buckets.get(ts);
+      if (!b) {
         b = { ts, counts: {}, total: 0 };
-        buckets.push(b);
+        buckets.set(ts, b);
       }
-      const n = Number(count as bigint);
-      b.counts[level as keyof HistogramBucket['counts']] = n;
+      const n = Number(count);
+      const l = level as keyof HistogramBucket['counts'];
+      b.counts[l] = (b.counts[l] ?? 0) + n;
       b.total += n;
     }
-    return buckets;
+    return [...buckets.values()].sort((a, b) => a.ts - b.ts).slice(0, MAX_BUCKETS);
   }
 
   async fields(p: FieldsParams): Promise<FieldSummary[]> {
@@ -560,14 +672,22 @@ function countableWord(query: QueryNode): { key: string; keywordValue: string | 
  * query, matched against it — with ASCII word classes where every row is ASCII (blocks.ts
  * `asciiThrough`) — its values appended to `params`.
  */
-function branching(view: BlockView, w: Where, params: DuckDBValue[], onAscii: () => void): Branch {
+function branching(
+  view: BlockView,
+  w: Where,
+  params: DuckDBValue[],
+  onAscii: () => void,
+  /** Each row also gets its table's name, as column `day` (names are ours: logs_YYYYMMDD). */
+  tagged = false,
+): Branch {
   return (table, from, to) => {
+    const columns = tagged ? `'${table}' AS day, *` : '*';
     const r = w.need === null ? null : view.restrict(table, w.need, from, to);
     const ascii = w.asciiMatters ? view.asciiThrough(table, from, to) : null;
     if (ascii !== null) onAscii();
     const blk = blockCondition(r, ascii);
     const where = w.sql(params, ascii !== null);
-    return `SELECT * FROM ${table} WHERE ${blk === null ? where : `${blk} AND ${where}`}`;
+    return `SELECT ${columns} FROM ${table} WHERE ${blk === null ? where : `${blk} AND ${where}`}`;
   };
 }
 

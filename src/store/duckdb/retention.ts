@@ -26,6 +26,7 @@ export async function applyRetention(
         );
         await w.run(`DROP TABLE ${p.table}`);
       } else if (p.start < cutoff) {
+        days.touch(p.table);
         const res = await w.run(`DELETE FROM ${p.table} WHERE ts < make_timestamp($1::BIGINT)`, [cutoff]);
         removed += res.rowsChanged;
       }

@@ -1,4 +1,5 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { LEVELS } from '../../model/record.js';
 import type { QueryNode } from '../../query/ast.js';
 import { parseTimeExpr } from '../../query/time.js';
 import { VIEW } from './schema.js';
@@ -87,11 +88,19 @@ export function rollupCountsSql(
   from: number | undefined,
   to: number | undefined,
   params: DuckDBValue[],
+  /** Only these levels (a level filter, store/level-filter.ts); all when absent. */
+  levels?: readonly string[],
 ): string {
   const p = (v: number) => {
     params.push(v);
     return `$${params.length}::BIGINT`;
   };
+  const level =
+    levels === undefined || levels.length >= LEVELS.length
+      ? ''
+      : levels.length === 0
+        ? ' AND false'
+        : ` AND level IN (${levels.map((l) => `$${params.push(l)}`).join(', ')})`;
   const iv = p(interval);
   // Whole minutes inside the range: [lo, hi). A range inside one minute has none: scan it all.
   let lo = from === undefined ? undefined : Math.ceil(from / MINUTE) * MINUTE;
@@ -111,12 +120,12 @@ export function rollupCountsSql(
   }
   const parts = [
     `SELECT (epoch_us(minute) // ${iv}) * ${iv} AS bucket, level, sum(n)::BIGINT AS n FROM ${ROLLUP_TABLE}
-     WHERE ${whole.length > 0 ? whole.join(' AND ') : 'true'} GROUP BY ALL`,
+     WHERE ${whole.length > 0 ? whole.join(' AND ') : 'true'}${level} GROUP BY ALL`,
   ];
   if (edges.length > 0) {
     parts.push(
       `SELECT (epoch_us(ts) // ${iv}) * ${iv} AS bucket, level, count(*) AS n FROM ${view}
-       WHERE ${edges.join(' OR ')} GROUP BY ALL`,
+       WHERE (${edges.join(' OR ')})${level} GROUP BY ALL`,
     );
   }
   return `SELECT bucket, level, sum(n)::BIGINT AS n FROM (${parts.join(' UNION ALL ')})

@@ -7,6 +7,7 @@ import { extractTimeBounds } from '../../query/time.js';
 import { QueryTimeoutError } from '../errors.js';
 import { summariseFields } from '../field-summary.js';
 import { MAX_BUCKETS } from '../interval.js';
+import { rollupLevels } from '../level-filter.js';
 import type {
   AttributeColumn,
   ContextResult,
@@ -23,7 +24,6 @@ import type {
   Store,
   StoreStats,
 } from '../store.js';
-import { rollupLevels } from './level-filter.js';
 import { loadBatch } from './loader.js';
 import { migrate } from './migrate.js';
 import { daysAhead, PartitionCache } from './partitions.js';

@@ -1,9 +1,9 @@
-import { normaliseLevel } from '../../model/level.js';
-import { LEVELS, type Level } from '../../model/record.js';
-import type { QueryNode } from '../../query/ast.js';
-import { resolveField } from '../../query/fields.js';
-import { levelsInRange } from '../../query/sql/level.js';
-import { onlyTime } from '../duckdb/rollup.js';
+import { normaliseLevel } from '../model/level.js';
+import { LEVELS, type Level } from '../model/record.js';
+import type { QueryNode } from '../query/ast.js';
+import { resolveField } from '../query/fields.js';
+import { levelsInRange } from '../query/sql/level.js';
+import { onlyTime } from './duckdb/rollup.js';
 
 /**
  * The levels a query keeps when it filters on nothing but time and level (`level:error`,

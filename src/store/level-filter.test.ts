@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseQuery } from '../../query/parse.js';
+import { parseQuery } from '../query/parse.js';
 import { rollupLevels } from './level-filter.js';
 
 describe('which queries the rollup can count by level', () => {
