@@ -142,6 +142,11 @@ export interface Timing {
   p50: number;
   p95: number;
   serverP50: number;
+  /**
+   * The first request's wall time: before the server kept anything of this query (per-day
+   * answers, store/duckdb/day-results.ts), though the engine's pages may be warm from others.
+   */
+  first: number;
 }
 
 /** Client wall time over `runs` requests after `warmups`, plus the server's own tookMs. */
@@ -149,11 +154,13 @@ export async function time(base: string, shape: QueryShape, runs = 20, warmups =
   const url = `${base}${shape.path}?${new URLSearchParams(shape.params)}`;
   const wall: number[] = [];
   const server: number[] = [];
+  let first = 0;
   for (let i = 0; i < warmups + runs; i++) {
     const started = performance.now();
     const res = await fetch(url);
     const body = (await res.json()) as { tookMs?: number; error?: unknown };
     if (!res.ok) throw new Error(`${shape.name}: ${res.status} ${JSON.stringify(body.error)}`);
+    if (i === 0) first = performance.now() - started;
     if (i >= warmups) {
       wall.push(performance.now() - started);
       server.push(body.tookMs ?? 0);
@@ -161,5 +168,5 @@ export async function time(base: string, shape: QueryShape, runs = 20, warmups =
   }
   const q = (xs: number[], p: number) =>
     [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
-  return { p50: q(wall, 0.5), p95: q(wall, 0.95), serverP50: q(server, 0.5) };
+  return { p50: q(wall, 0.5), p95: q(wall, 0.95), serverP50: q(server, 0.5), first };
 }

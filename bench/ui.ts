@@ -24,7 +24,8 @@ const DAY = 86_400_000;
 const VIEWS: UiView[] = [
   { name: 'default view: all time, no query', params: {} },
   { name: 'all time, level:error', params: { q: 'level:error' } },
-  { name: 'all time, "Failed to connect"', params: { q: '"Failed to connect"' } },
+  // Not a query the shapes (queries.ts) ask before: its first run finds nothing of it kept.
+  { name: 'all time, "connection refused"', params: { q: '"connection refused"' } },
   {
     name: 'last day of data, no query',
     params: { from: new Date(END - DAY).toISOString(), to: new Date(END).toISOString() },
@@ -35,6 +36,8 @@ export interface UiTiming {
   name: string;
   p50: number;
   p95: number;
+  /** The first run, before the server kept any per-day answer of the view's histogram. */
+  first?: number;
 }
 
 /** Each cursor page's render while scrolling: data arrived → rows laid out. */
@@ -148,12 +151,14 @@ export async function benchUi(base: string, log: (msg: string) => void): Promise
   const views: UiTiming[] = [];
   for (const view of VIEWS) {
     const wall: number[] = [];
+    let first = 0;
     for (let i = 0; i < WARMUPS + RUNS; i++) {
       const ms = await firstPageAndHistogram(base, view.params);
+      if (i === 0) first = ms;
       if (i >= WARMUPS) wall.push(ms);
     }
-    const t = { name: view.name, p50: quantile(wall, 0.5), p95: quantile(wall, 0.95) };
-    log(`ui ${t.name}: p50 ${t.p50.toFixed(1)} ms, p95 ${t.p95.toFixed(1)} ms`);
+    const t = { name: view.name, p50: quantile(wall, 0.5), p95: quantile(wall, 0.95), first };
+    log(`ui ${t.name}: first ${first.toFixed(0)} ms, p50 ${t.p50.toFixed(1)} ms, p95 ${t.p95.toFixed(1)} ms`);
     views.push(t);
   }
   const browser = await withChromium(async (b) => ({
@@ -176,12 +181,15 @@ export function renderUiReport(r: UiBench): string {
   const lines = [
     '## Web UI (first page of 200 + histogram, requested together as the UI does; 20 runs after 2 warm-ups)',
     '',
-    `| view | p50 ms | p95 ms | target p50 ≤ ${TARGET_MS} ms |`,
-    '|---|---|---|---|',
-    ...r.views.map((v) => `| ${v.name} | ${v.p50.toFixed(1)} | ${v.p95.toFixed(1)} | ${mark(v.p50)} |`),
+    `| view | first run ms | p50 ms | p95 ms | target p50 ≤ ${TARGET_MS} ms | first run ≤ ${TARGET_MS} ms |`,
+    '|---|---|---|---|---|---|',
+    ...r.views.map(
+      (v) =>
+        `| ${v.name} | ${v.first!.toFixed(0)} | ${v.p50.toFixed(1)} | ${v.p95.toFixed(1)} | ${mark(v.p50)} | ${mark(v.first!)} |`,
+    ),
     typeof r.pageLoad === 'string'
-      ? `| page load → first row | ${r.pageLoad} | | |`
-      : `| ${r.pageLoad.name} | ${r.pageLoad.p50.toFixed(0)} | ${r.pageLoad.p95.toFixed(0)} | — |`,
+      ? `| page load → first row | | ${r.pageLoad} | | | |`
+      : `| ${r.pageLoad.name} | | ${r.pageLoad.p50.toFixed(0)} | ${r.pageLoad.p95.toFixed(0)} | — | — |`,
     '',
     `Scrolling \`level:error\` by cursor past ${SCROLL_ROWS} rows, each page's render (data arrived → rows laid out; target every page ≤ ${RENDER_TARGET_MS} ms): ` +
       (typeof r.scroll === 'string'
