@@ -84,7 +84,18 @@ async function answers(s: DuckDbStore, q: string, range: { from?: number; to?: n
   const count = await s.count({ query, ...range });
   const page = await s.search({ query, ...range, limit: 5 });
   const bounds = await s.timeBounds({ query, ...range });
-  return { histogram, wide, count, total: page.total, ids: page.hits.map((h) => h.id), bounds };
+  // As the API asks for an all-time histogram: the matches' bounds, flagged as such.
+  const withinBounds =
+    bounds &&
+    (await s.histogram({
+      query,
+      ...range,
+      ...bounds,
+      intervalMicros: 6 * HOUR,
+      fromIsOldestMatch: range.from === undefined,
+      toIsNewestMatch: range.to === undefined,
+    }));
+  return { histogram, wide, count, total: page.total, ids: page.hits.map((h) => h.id), bounds, withinBounds };
 }
 
 async function expectSame(): Promise<void> {
@@ -119,6 +130,14 @@ describe('per-day counting answers', () => {
     // The histogram's days with a phrase: the quiet day has none, so all time spans it.
     const h = await cached.histogram({ query: parseQuery('"Failed to connect"'), intervalMicros: DAY });
     expect(h.map((b) => (b.ts - T0) / DAY)).toEqual([0, 1, 3]);
+    // Within the matches' bounds, flagged as such, the histogram reads whole days: kept too.
+    const query = parseQuery('"Failed to connect"');
+    const bounds = (await cached.timeBounds({ query }))!;
+    const asApi = { query, ...bounds, intervalMicros: DAY, fromIsOldestMatch: true, toIsNewestMatch: true };
+    await cached.histogram(asApi);
+    const hits = cached.dayResults!.hits;
+    expect(await cached.histogram(asApi)).toEqual(h);
+    expect(cached.dayResults!.hits).toBe(hits + DAYS);
   });
 
   it('a day answered from the cache is counted again once a late record lands in it', async () => {

@@ -37,6 +37,13 @@ export interface SearchResult {
 
 export interface HistogramParams extends QueryParams {
   intervalMicros: number;
+  /**
+   * `from` is the oldest match's timestamp and `to` the newest's (the caller found them with
+   * `timeBounds`): no match lies outside, so a store may read that end as open — the DuckDB store
+   * then sees whole days, whose answers it keeps; PostgreSQL prunes partitions by the bounds.
+   */
+  fromIsOldestMatch?: boolean;
+  toIsNewestMatch?: boolean;
 }
 
 export interface HistogramBucket {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseDurationMs } from '../../config.js';
 import { microsToIso } from '../../model/record.js';
-import { autoInterval, MAX_BUCKETS } from '../../store/interval.js';
+import { autoInterval } from '../../store/interval.js';
 import type { QueryContext } from '../context.js';
 import { ApiError, toApiError } from '../errors.js';
 import {
@@ -78,15 +78,18 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: QueryContext): v
         }
         if (interval < 1000) throw new ApiError('invalid_parameter', '"interval" must be at least 1s');
       }
-      interval = Math.max(interval, Math.ceil((to - from + 1) / MAX_BUCKETS));
-      const h = { ...range, from, to, intervalMicros: interval };
-      // The store counts over the range as asked: an open end covers the same matches as the
-      // bounds found above, and lets the store see whole days (which it can answer from cache).
-      // Records ingested meanwhile may fall outside those bounds: their buckets are left out.
+      const h = {
+        ...range,
+        from,
+        to,
+        intervalMicros: interval,
+        fromIsOldestMatch: range.from === undefined,
+        toIsNewestMatch: range.to === undefined,
+      };
+      // A store reading an end as open may count records ingested since the bounds were found
+      // (histogram params): their buckets are left out.
       const histogram = async () =>
-        (await ctx.store.histogram({ ...range, intervalMicros: interval })).filter(
-          (b) => b.ts <= to && b.ts + interval > from,
-        );
+        (await ctx.store.histogram(h)).filter((b) => b.ts <= to && b.ts + interval > from);
       const buckets = ctx.cache ? await ctx.cache.get('histogram', h, h, histogram) : await histogram();
       return {
         from: microsToIso(from),

@@ -365,21 +365,14 @@ export class DuckDbStore implements Store {
     const view = this.blocks.view();
     const parts = days.overlapping(w.from, w.to); // newest first
     const memo = new Map<Partition, { from: number; to: number } | false>();
-    const read = async (part: Partition) =>
-      (
-        await this.perDay<{ from: number; to: number } | false>(
-          days,
-          [part],
-          w,
-          p.query,
-          'bounds',
-          view,
-          this.anyReader,
-          (source) => `SELECT day, epoch_us(min(ts)), epoch_us(max(ts)) FROM ${source} GROUP BY day`,
-          (rows) => ({ from: Number(rows[0]![1] as bigint), to: Number(rows[0]![2] as bigint) }),
-          () => false,
-        )
-      )[0]!;
+    const question: DayQuestion<{ from: number; to: number } | false> = {
+      kind: 'bounds',
+      sql: (source) => `SELECT day, epoch_us(min(ts)), epoch_us(max(ts)) FROM ${source} GROUP BY day`,
+      fold: (rows) => ({ from: Number(rows[0]![1] as bigint), to: Number(rows[0]![2] as bigint) }),
+      empty: false,
+    };
+    const scope = { days, w, query: p.query, view, exec: this.anyReader };
+    const read = async (part: Partition) => (await this.perDay({ ...scope, parts: [part] }, question))[0]!;
     const bounds = async (part: Partition) => {
       if (!memo.has(part)) memo.set(part, await read(part));
       return memo.get(part)!;
@@ -440,41 +433,28 @@ export class DuckDbStore implements Store {
       return counted + rows.reduce((sum, r) => sum + Number(r[2] as bigint), 0);
     }
     const perDay = await this.perDay<number>(
-      days,
-      parts,
-      w,
-      query,
-      'count',
-      view,
-      exec,
-      (source) => `SELECT day, count(*) FROM ${source} GROUP BY day`,
-      (rows) => rows.reduce((sum, r) => sum + Number(r[1] as bigint), 0),
-      () => 0,
+      { days, parts, w, query, view, exec },
+      {
+        kind: 'count',
+        sql: (source) => `SELECT day, count(*) FROM ${source} GROUP BY day`,
+        fold: (rows) => rows.reduce((sum, r) => sum + Number(r[1] as bigint), 0),
+        empty: 0,
+      },
     );
     return counted + perDay.reduce((a, b) => a + b, 0);
   }
 
   /**
-   * One answer per day table among `parts`: from the day-results cache where the table is
+   * One answer per day table among `scope.parts`: from the day-results cache where the table is
    * unchanged since it was counted, the rest from one statement over those tables' rows that
-   * match `w` (`sql(source)`, grouping by the `day` column each row gets). `fold` turns one
-   * day's result rows (`day` first) into its answer, `empty` answers for a day with none.
+   * match the query (`ask.sql(source)`, grouping by the `day` column each row gets).
    */
-  private async perDay<T>(
-    days: DaySnapshot,
-    parts: Partition[],
-    w: Where,
-    query: QueryNode,
-    kind: string,
-    view: BlockView,
-    exec: Exec,
-    sql: (source: string, params: DuckDBValue[]) => string,
-    fold: (rows: DuckDBValue[][]) => T,
-    empty: () => T,
-    cached = true,
-  ): Promise<T[]> {
+  private async perDay<T>(scope: DayScope, ask: DayQuestion<T>, cached = true): Promise<T[]> {
+    const { days, parts, w } = scope;
     const cache = cached ? this.dayResults : null;
-    const keys = cache ? cache.keys(days, parts, w.from, w.to, query, kind) : new Map<string, DayKey>();
+    const keys = cache
+      ? cache.keys(days, parts, w.from, w.to, scope.query, ask.kind)
+      : new Map<string, DayKey>();
     const answers: T[] = [];
     const hitKeys: DayKey[] = [];
     const todo = parts.filter((part) => {
@@ -486,16 +466,19 @@ export class DuckDbStore implements Store {
       return false;
     });
     const params: DuckDBValue[] = [];
-    const source = days.sourceOf(todo, w.from, w.to, branching(view, w, params, this.countAscii, true));
+    const branch = branching(scope.view, w, params, this.countAscii, true);
+    const source = days.sourceOf(todo, w.from, w.to, branch);
     if (source !== null) {
       const byDay = new Map<string, DuckDBValue[][]>();
-      for (const r of await exec(sql(source, params), params)) {
+      for (const r of await scope.exec(ask.sql(source, params), params)) {
         const day = r[0] as string;
-        byDay.set(day, [...(byDay.get(day) ?? []), r]);
+        const rows = byDay.get(day);
+        if (rows) rows.push(r);
+        else byDay.set(day, [r]);
       }
       for (const part of todo) {
         const rows = byDay.get(part.table);
-        const answer = rows ? fold(rows) : empty();
+        const answer = rows ? ask.fold(rows) : ask.empty;
         const k = keys.get(part.table);
         if (k) cache!.set(k, answer, 1 + (rows?.length ?? 0) * 3);
         answers.push(answer);
@@ -503,9 +486,7 @@ export class DuckDbStore implements Store {
     }
     // Inside a read transaction (a page and its total), a cached answer counts only if its table
     // did not change meanwhile: then the transaction sees the same rows it was counted from.
-    if (hitKeys.some((k) => !cache!.unchanged(k))) {
-      return this.perDay(days, parts, w, query, kind, view, exec, sql, fold, empty, false);
-    }
+    if (hitKeys.some((k) => !cache!.unchanged(k))) return this.perDay(scope, ask, false);
     return answers;
   }
 
@@ -523,11 +504,17 @@ export class DuckDbStore implements Store {
   }
 
   async histogram(p: HistogramParams): Promise<HistogramBucket[]> {
-    const w = this.where(p);
+    const bounded = this.where(p);
     let interval = Math.max(1, Math.floor(p.intervalMicros));
-    if (w.from !== undefined && w.to !== undefined) {
-      interval = Math.max(interval, Math.ceil((w.to - w.from + 1) / MAX_BUCKETS));
+    if (bounded.from !== undefined && bounded.to !== undefined) {
+      interval = Math.max(interval, Math.ceil((bounded.to - bounded.from + 1) / MAX_BUCKETS));
     }
+    // Ends that are the matches' own bounds are read as open: the same rows, in whole days.
+    const w = this.where({
+      ...p,
+      from: p.fromIsOldestMatch ? undefined : p.from,
+      to: p.toIsNewestMatch ? undefined : p.to,
+    });
     const days = this.days.snapshot();
     let rows: DuckDBValue[][];
     const levels = rollupLevels(p.query);
@@ -539,21 +526,19 @@ export class DuckDbStore implements Store {
       rows = await this.pool.rows(sql, params, this.opts.queryTimeoutMs);
     } else {
       // Counts per (bucket, level) of each day: a bucket wider than a day sums several days'.
+      const parts = days.overlapping(w.from, w.to);
       const perDay = await this.perDay<DuckDBValue[][]>(
-        days,
-        days.overlapping(w.from, w.to),
-        w,
-        p.query,
-        `histogram:${interval}`,
-        this.blocks.view(),
-        this.anyReader,
-        (source, params) => {
-          const iv = `$${params.push(interval)}::BIGINT`;
-          return `SELECT day, (epoch_us(ts) // ${iv}) * ${iv} AS bucket, level, count(*) FROM ${source} GROUP BY ALL`;
+        { days, parts, w, query: p.query, view: this.blocks.view(), exec: this.anyReader },
+        {
+          kind: `histogram:${interval}`,
+          sql: (source, params) => {
+            const iv = `$${params.push(interval)}::BIGINT`;
+            return `SELECT day, (epoch_us(ts) // ${iv}) * ${iv} AS bucket, level, count(*) FROM ${source} GROUP BY ALL`;
+          },
+          // Numbers, not BigInts: a kept answer costs less (bucket and count are far below 2^53).
+          fold: (dayRows) => dayRows.map((r) => [Number(r[1] as bigint), r[2]!, Number(r[3] as bigint)]),
+          empty: [],
         },
-        // Numbers, not BigInts: a kept answer costs less (bucket and count are far below 2^53).
-        (dayRows) => dayRows.map((r) => [Number(r[1] as bigint), r[2]!, Number(r[3] as bigint)]),
-        () => [],
       );
       rows = perDay.flat();
     }
@@ -640,6 +625,28 @@ export class DuckDbStore implements Store {
     }
     return { records: Number(rows[0]![0] as bigint), bytesOnDisk, partitions: this.days.count };
   }
+}
+
+/** Which rows a per-day question is asked of (`perDay`). */
+interface DayScope {
+  days: DaySnapshot;
+  parts: Partition[];
+  w: Where;
+  query: QueryNode;
+  view: BlockView;
+  exec: Exec;
+}
+
+/** A question answered per day table (`perDay`), so each day's answer can be kept. */
+interface DayQuestion<T> {
+  /** Names the question in the cache key, with everything that shapes it (a bucket width). */
+  kind: string;
+  /** The statement over `source`, whose rows carry their table's name as `day`, first. */
+  sql(source: string, params: DuckDBValue[]): string;
+  /** One day's result rows (day first) as its answer. */
+  fold(rows: DuckDBValue[][]): T;
+  /** The answer of a day without a matching row (kept, never changed). */
+  empty: T;
 }
 
 interface Where {
