@@ -6,12 +6,14 @@ import { parseQuery } from '../src/query/parse.js';
 import { DuckDbStore } from '../src/store/duckdb/duckdb-store.js';
 
 /**
- * Newest-first search runs in time slices (last hour, 6 h, day, rest) across day partitions.
+ * Newest-first search runs in time slices (last minute when the filter is on time only, last
+ * hour, 6 h, day, rest) across day partitions.
  * Whatever the slicing, pages must come out in exact (timestamp, id) order, each record once.
  */
 const H = 3_600_000_000;
 const NOW = Date.UTC(2026, 0, 10, 0, 30) * 1000; // just after midnight: slices cross a day boundary
-const AGES_H = [0, 0, 0.5, 0.99, 1, 1.01, 3, 5.99, 6, 6.01, 12, 23.99, 24, 24.01, 30, 50, 100];
+// biome-ignore format: one list of ages, kept compact
+const AGES_H = [0, 0, 0.0166, 1 / 60, 0.0168, 0.5, 0.99, 1, 1.01, 3, 5.99, 6, 6.01, 12, 23.99, 24, 24.01, 30, 50, 100];
 
 let store: DuckDbStore;
 let dir: string;
@@ -29,13 +31,13 @@ beforeAll(async () => {
     }),
   );
   // two loads: one with a known time range (direct day insert), one without (staged split)
-  await store.load({ parts: [{ key: 'a', lines: lines.slice(0, 8) }] });
+  await store.load({ parts: [{ key: 'a', lines: lines.slice(0, 11) }] });
   await store.load({
     parts: [
       {
         key: 'b',
-        lines: lines.slice(8),
-        bounds: { minTs: NOW - 100 * H, maxTs: NOW - 6 * H, firstId: 1008n, lastId: 1016n },
+        lines: lines.slice(11),
+        bounds: { minTs: NOW - 100 * H, maxTs: NOW - 6 * H, firstId: 1011n, lastId: 1019n },
       },
     ],
   });

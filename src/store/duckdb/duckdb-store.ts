@@ -64,6 +64,12 @@ type Exec = (sql: string, params: DuckDBValue[]) => Promise<DuckDBValue[][]>;
 
 /** Widths of the newest-first search slices (see `search`). */
 const SEARCH_SLICES_MICROS = [3_600_000_000, 6 * 3_600_000_000, 24 * 3_600_000_000];
+/**
+ * With a filter on time only every row matches, so the newest page is the newest rows: a first
+ * slice of a minute holds it whenever ingest is steady (~1,400 rows a minute at 10M over 7 days).
+ * Its top-N sorts that minute's keys instead of an hour's (2.5 against 10.6 ms, measured at 10M).
+ */
+const TIME_ONLY_SLICES_MICROS = [60_000_000, ...SEARCH_SLICES_MICROS];
 /** Admitted blocks a search window adds beyond the matches it still needs (false positives). */
 const WINDOW_SLACK = 8;
 /** Below this share of admitted blocks among the newest, a search starts with windows. */
@@ -264,7 +270,8 @@ export class DuckDbStore implements Store {
       // Matches the filters say are sparse among the newest blocks skip the time slices: those
       // would read every row of the newest day in three steps, the windows below only blocks'.
       const sparse = w.need !== null && top !== undefined && view.admittedShare(w.need, top) < SPARSE_SHARE;
-      for (const width of top === undefined || sparse ? [] : SEARCH_SLICES_MICROS) {
+      const slices = timeOnly ? TIME_ONLY_SLICES_MICROS : SEARCH_SLICES_MICROS;
+      for (const width of top === undefined || sparse ? [] : slices) {
         const lower = top! - width;
         if (w.from !== undefined && lower <= w.from) break;
         rows.push(...(await slice(lower, upper)));
