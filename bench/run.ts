@@ -212,7 +212,7 @@ async function main(): Promise<void> {
       timings,
       fileBytes,
     }) +
-    uiReport +
+    (uiReport ? `\n${uiReport}` : '') +
     abReport +
     (sockets ? `\n${sockets.markdown}` : '') +
     (cluster ? `\n${cluster.markdown}` : '');
