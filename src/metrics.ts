@@ -55,10 +55,6 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'sawmill_' });
   }
 
-  /**
-   * Report where the embedded store's engine keeps its memory, read on every scrape (a failed
-   * read leaves the last values): with the process's RSS and heap, it splits the RSS.
-   */
   /** Report the embedded store's per-day answer cache (day-results.ts), read on every scrape. */
   watchDayResults(read: () => { hits: number; misses: number; size: number } | null): void {
     new Counter({
@@ -84,6 +80,10 @@ export class Metrics {
     });
   }
 
+  /**
+   * Report where the embedded store's engine keeps its memory, read on every scrape (a failed
+   * read leaves the last values): with the process's RSS and heap, it splits the RSS.
+   */
   watchStoreMemory(read: () => Promise<Record<string, number>>): void {
     new Gauge({
       name: 'sawmill_store_memory_bytes',

@@ -81,7 +81,7 @@ export class DayTables {
 
   /** The table's generation now; null while a transaction writes to it. */
   generationNow(table: string): number | null {
-    return this.touched.has(table) ? null : (this.generations.get(table) ?? 0);
+    return generationOf(this.generations, this.touched, table);
   }
 
   /** After COMMIT: readers may name what the writer created, and the tables written to are new generations. */
@@ -143,7 +143,7 @@ export class DaySnapshot {
    * generation's rows; exactly those if `DayTables.generationNow` still says the same after it.
    */
   generation(table: string): number | null {
-    return this.touched.has(table) ? null : (this.generations.get(table) ?? 0);
+    return generationOf(this.generations, this.touched, table);
   }
 
   /** Tables overlapping [from, to] (µs, inclusive, either open). */
@@ -172,6 +172,15 @@ export class DaySnapshot {
     if (parts.length === 0) return null;
     return `(${parts.map((p) => branch(p.table, from, to)).join(' UNION ALL ')})`;
   }
+}
+
+/** A table's generation: null while a transaction writes to it, 0 if nothing did since open. */
+function generationOf(
+  generations: ReadonlyMap<string, number>,
+  touched: ReadonlySet<string>,
+  table: string,
+): number | null {
+  return touched.has(table) ? null : (generations.get(table) ?? 0);
 }
 
 /** The rows of a day table one query reads within [from, to], as a SELECT. */

@@ -371,7 +371,6 @@ export class DuckDbStore implements Store {
     const days = this.days.snapshot();
     const view = this.blocks.view();
     const parts = days.overlapping(w.from, w.to); // newest first
-    const memo = new Map<Partition, { from: number; to: number } | false>();
     const question: DayQuestion<{ from: number; to: number } | false> = {
       kind: 'bounds',
       sql: (source) => `SELECT day, epoch_us(min(ts)), epoch_us(max(ts)) FROM ${source} GROUP BY day`,
@@ -379,23 +378,16 @@ export class DuckDbStore implements Store {
       empty: false,
     };
     const scope = { days, w, query: p.query, view, exec: this.anyReader };
-    const read = async (part: Partition) => (await this.perDay({ ...scope, parts: [part] }, question))[0]!;
-    const bounds = async (part: Partition) => {
-      if (!memo.has(part)) memo.set(part, await read(part));
-      return memo.get(part)!;
-    };
-    let newest = -1;
-    let to: number | undefined;
-    for (let i = 0; i < parts.length && to === undefined; i++) {
+    const bounds = async (part: Partition) => (await this.perDay({ ...scope, parts: [part] }, question))[0]!;
+    let checked = 0; // days read from the newest end, the last of them the newest with a match
+    let found: { from: number; to: number } | false = false;
+    while (checked < parts.length && !found) found = await bounds(parts[checked++]!);
+    if (!found) return null;
+    for (let i = parts.length - 1; i >= checked; i--) {
       const b = await bounds(parts[i]!);
-      if (b) [newest, to] = [i, b.to];
+      if (b) return { from: b.from, to: found.to };
     }
-    if (to === undefined) return null;
-    for (let i = parts.length - 1; i >= newest; i--) {
-      const b = await bounds(parts[i]!);
-      if (b) return { from: b.from, to };
-    }
-    throw new Error('unreachable: the newest day with a match has one');
+    return found;
   }
 
   private async countWhere(
@@ -511,17 +503,19 @@ export class DuckDbStore implements Store {
   }
 
   async histogram(p: HistogramParams): Promise<HistogramBucket[]> {
-    const bounded = this.where(p);
-    let interval = Math.max(1, Math.floor(p.intervalMicros));
-    if (bounded.from !== undefined && bounded.to !== undefined) {
-      interval = Math.max(interval, Math.ceil((bounded.to - bounded.from + 1) / MAX_BUCKETS));
-    }
     // Ends that are the matches' own bounds are read as open: the same rows, in whole days.
     const w = this.where({
       ...p,
       from: p.fromIsOldestMatch ? undefined : p.from,
       to: p.toIsNewestMatch ? undefined : p.to,
     });
+    // The buckets still span only the asked range (as `where` narrows it by the query's own).
+    const from = max(p.from, w.from);
+    const to = min(p.to, w.to);
+    let interval = Math.max(1, Math.floor(p.intervalMicros));
+    if (from !== undefined && to !== undefined) {
+      interval = Math.max(interval, Math.ceil((to - from + 1) / MAX_BUCKETS));
+    }
     const days = this.days.snapshot();
     let rows: DuckDBValue[][];
     const levels = rollupLevels(p.query);
