@@ -48,10 +48,14 @@ export function buildFilter(keys: ReadonlySet<string>): Uint8Array | null {
   return filter;
 }
 
+/** The hashes of the last key asked about: a search asks the same key of every block. */
+let memo: { key: string; h: [number, number] } = { key: '', h: hashes('') };
+
 /** False only if `key` was certainly not among the filter's keys. */
 export function mayContain(filter: Uint8Array, key: string): boolean {
   const bits = filter.length * 8;
-  const [h1, h2] = hashes(key);
+  if (memo.key !== key) memo = { key, h: hashes(key) };
+  const [h1, h2] = memo.h;
   for (let i = 0; i < HASHES; i++) {
     const bit = (h1 + i * h2) & (bits - 1);
     if ((filter[bit >>> 3]! & (1 << (bit & 7))) === 0) return false;
