@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { type Histogram as HistogramData, LEVELS, type Level } from '../api';
+import { bucketAxis } from '../histogram-axis';
 
 interface Props {
   data: HistogramData | null;
@@ -37,14 +38,8 @@ export function Histogram({ data, loading, theme, onZoom }: Props) {
     const host = el.current;
     if (!host || !data || data.buckets.length === 0) return; // nothing to draw: no empty axes either
     const step = data.intervalMs;
-    const start = Math.floor(Date.parse(data.from) / step) * step;
-    const end = Date.parse(data.to);
-    const index = new Map<number, number>();
-    const xs: number[] = [];
-    for (let t = start; t <= end && xs.length < 5000; t += step) {
-      index.set(t, xs.length);
-      xs.push(t);
-    }
+    const xs = bucketAxis(Date.parse(data.from), Date.parse(data.to), step);
+    const index = new Map(xs.map((t, i) => [t, i]));
     const raw = LEVELS.map(() => new Array<number>(xs.length).fill(0));
     for (const b of data.buckets) {
       const i = index.get(Date.parse(b.ts));
@@ -74,8 +69,9 @@ export function Histogram({ data, loading, theme, onZoom }: Props) {
       cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
       select: { show: true, left: 0, top: 0, width: 0, height: 0 },
       scales: {
-        // One step past the last bucket: bars are drawn to the right of their time and would be cut off.
-        x: { time: true, range: (_u, min, max) => [min, max + step] },
+        // The axis's own buckets (uPlot would stretch one point to a day), one step past the last:
+        // bars are drawn to the right of their time and would be cut off.
+        x: { time: true, range: () => [xs[0]!, xs[xs.length - 1]! + step] },
         y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
       },
       axes: [
