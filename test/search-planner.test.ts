@@ -157,3 +157,35 @@ describe('a page and its total', () => {
     expect(mismatches).toEqual([]);
   });
 });
+
+describe('a trace or span id', () => {
+  const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const span = '00f067aa0ba902b7';
+  const ages = [0.5, 30, 80]; // within the first slice, a day back, days back
+
+  beforeAll(async () => {
+    const lines = ages.map((age, i) =>
+      JSON.stringify({
+        id: String(7000 + i),
+        ts: NOW - Math.round(age * H),
+        level: i === 1 ? 'error' : 'info',
+        message: `traced ${age}`,
+        traceId: trace,
+        ...(i === 2 ? { spanId: span } : {}),
+        attrs: {},
+      }),
+    );
+    await store.load({ parts: [{ key: 'traced', lines }] });
+  });
+
+  it('is found in one read of the whole range, not slice by slice, every match newest first', async () => {
+    const before = store.sliceQueries;
+    expect(await walk(`traceId:${trace}`, 2)).toEqual(ages.map((a) => `traced ${a}`));
+    expect(await walk(`traceId:${trace} AND level:error`, 2)).toEqual(['traced 30']);
+    expect(await walk(`spanId:${span}`, 2)).toEqual(['traced 80']);
+    expect(store.sliceQueries).toBe(before);
+    // Any other filter still starts with the newest slice.
+    expect(await walk('message:/traced/', 2)).toEqual(ages.map((a) => `traced ${a}`));
+    expect(store.sliceQueries).toBeGreaterThan(before);
+  });
+});
