@@ -15,6 +15,5 @@ export function bucketAxis(fromMs: number, toMs: number, stepMs: number): number
   const n = Math.min(MAX_BUCKETS, (last - first) / stepMs + 1);
   const pad = Math.max(0, MIN_BUCKETS - n);
   const start = first - Math.floor(pad / 2) * stepMs;
-  const count = Math.min(MAX_BUCKETS, n + pad);
-  return Array.from({ length: count }, (_, i) => start + i * stepMs);
+  return Array.from({ length: n + pad }, (_, i) => start + i * stepMs);
 }
