@@ -48,14 +48,27 @@ export function buildFilter(keys: ReadonlySet<string>): Uint8Array | null {
   return filter;
 }
 
-/** The hashes of the last key asked about: a search asks the same key of every block. */
-let memo: { key: string; h: [number, number] } = { key: '', h: hashes('') };
+/**
+ * Hashes of recently asked keys: a search asks the same few keys of every block (a phrase's words
+ * in turn, so one remembered key would not do). Cleared when it grows, never stale.
+ */
+const recent = new Map<string, [number, number]>();
+const RECENT_KEYS = 256;
+
+function keyHashes(key: string): [number, number] {
+  let h = recent.get(key);
+  if (h === undefined) {
+    if (recent.size >= RECENT_KEYS) recent.clear();
+    h = hashes(key);
+    recent.set(key, h);
+  }
+  return h;
+}
 
 /** False only if `key` was certainly not among the filter's keys. */
 export function mayContain(filter: Uint8Array, key: string): boolean {
   const bits = filter.length * 8;
-  if (memo.key !== key) memo = { key, h: hashes(key) };
-  const [h1, h2] = memo.h;
+  const [h1, h2] = keyHashes(key);
   for (let i = 0; i < HASHES; i++) {
     const bit = (h1 + i * h2) & (bits - 1);
     if ((filter[bit >>> 3]! & (1 << (bit & 7))) === 0) return false;
