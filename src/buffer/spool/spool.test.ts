@@ -112,4 +112,78 @@ describe('Spool', () => {
     await expect(refused).rejects.toMatchObject({ status: 503 });
     await backlog.close();
   });
+
+  describe('load size when delivery is behind (minLoadRecords)', () => {
+    /**
+     * A store whose first load is slow (as a busy store's are; unless `slowFirst` is off), and a steady stream of
+     * appends: 20 records every 10 ms (~2,000 a second). Returns how many records each load held
+     * and the age of its oldest record when the load began (each line carries its append time).
+     */
+    async function stream(
+      opts: { minLoadRecords: number; maxLoadWaitMs: number },
+      ms: number,
+      slowFirst = true,
+    ) {
+      const spool = new Spool({
+        dir: await newDir(),
+        maxPendingBytes: 1e8,
+        maxSpoolBytes: 1e9,
+        maxDelayMs: 20,
+        ...opts,
+      });
+      await spool.open();
+      const loads: Array<{ records: number; oldestAgeMs: number }> = [];
+      spool.startDelivery(async (b) => {
+        const now = performance.now();
+        let records = 0;
+        let oldest = now;
+        for (const p of b.parts) {
+          for (const line of (await readFile(p.file!, 'utf8')).split('\n').filter(Boolean)) {
+            records++;
+            oldest = Math.min(oldest, JSON.parse(line).t);
+          }
+        }
+        loads.push({ records, oldestAgeMs: now - oldest });
+        if (slowFirst && loads.length === 1) await new Promise((r) => setTimeout(r, 300));
+      });
+      const appends: Promise<void>[] = [];
+      const end = performance.now() + ms;
+      while (performance.now() < end) {
+        const t = performance.now();
+        appends.push(
+          spool.append(
+            Array.from({ length: 20 }, () => JSON.stringify({ t })),
+            RANGE,
+          ),
+        );
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await Promise.all(appends);
+      await spool.drain();
+      await spool.close();
+      return loads;
+    }
+
+    it('waits for a full load once records queued behind a slow one, instead of loading fewer', async () => {
+      const held = await stream({ minLoadRecords: 1000, maxLoadWaitMs: 5000 }, 1200);
+      // After the slow first load ~600 records wait: below 1,000, so delivery waits for more.
+      expect(held[1]!.records).toBeGreaterThanOrEqual(1000);
+      const prompt = await stream({ minLoadRecords: 0, maxLoadWaitMs: 5000 }, 1200);
+      expect(prompt[1]!.records).toBeLessThan(1000);
+    });
+
+    it('never holds a record past maxLoadWaitMs when the rate cannot fill a load in time', async () => {
+      const loads = await stream({ minLoadRecords: 1_000_000, maxLoadWaitMs: 400 }, 1200);
+      // The one wait allowed is for the slow first load (300 ms), never for the missing records.
+      for (const l of loads.slice(1)) expect(l.oldestAgeMs).toBeLessThan(400 + 300);
+      expect(loads.reduce((n, l) => n + l.records, 0)).toBeGreaterThan(0);
+    });
+
+    it('keeps loads prompt while delivery keeps up, even when the rate would fill a load in time', async () => {
+      const loads = await stream({ minLoadRecords: 1000, maxLoadWaitMs: 60_000 }, 1200, false);
+      // ~2,000 records a second would reach 1,000 in half a second; nothing is behind, so no wait.
+      for (const l of loads) expect(l.oldestAgeMs).toBeLessThan(250);
+      expect(loads.length).toBeGreaterThan(4);
+    });
+  });
 });
