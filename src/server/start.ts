@@ -45,7 +45,6 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     dir: path.join(config.dataDir, 'spool'),
     maxPendingBytes: config.maxPendingBytes,
     maxSpoolBytes: config.maxSpoolBytes,
-    minLoadRecords: store.preferredLoadRecords,
     onError: (err) => logError(err),
   });
   await spool.open();

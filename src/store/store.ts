@@ -140,11 +140,6 @@ export interface Store {
   close(): Promise<void>;
   /** Insert a batch exactly once (idempotent by key), durably, in one transaction. */
   load(batch: LoadBatch): Promise<LoadResult>;
-  /**
-   * Loads of fewer records than this cost the store more per record; a buffer that can gather
-   * that many in time while it is behind (spool.ts) waits for them. Absent: no preference.
-   */
-  readonly preferredLoadRecords?: number;
   /** Highest record id stored, to seed the id generator after a restart. */
   maxId(): Promise<bigint>;
   search(p: SearchParams): Promise<SearchResult>;

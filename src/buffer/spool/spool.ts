@@ -14,9 +14,7 @@ import { type IngestBuffer, OverloadedError } from '../buffer.js';
  * bound on "acknowledged → searchable") or it holds `loadBytes`; sealed segments (oldest first)
  * are delivered to the store in one load. Loads run one at a time, so under heavy ingest the
  * batches grow while the previous load runs — the store gets big, efficient bulk inserts exactly
- * when it needs them, and small prompt ones when traffic is light. A store may name the load size
- * below which each record costs it more (`minLoadRecords`: DuckDB's row group); once delivery is
- * behind, it waits for that many records instead of loading a smaller batch (`holdMs`). A segment file is deleted
+ * when it needs them, and small prompt ones when traffic is light. A segment file is deleted
  * only after the store committed it; the store records each segment's key in the same
  * transaction as its rows, so a crash between commit and delete cannot load a segment twice.
  *
@@ -35,16 +33,11 @@ export interface SpoolOptions {
   maxDelayMs?: number;
   /** Most bytes of segments loaded in one store transaction. */
   maxLoadBytes?: number;
-  /** Loads smaller than this cost the store more per record (Store.preferredLoadRecords); 0: off. */
-  minLoadRecords?: number;
-  /** Waiting for `minLoadRecords` never delays a load past this age of its oldest record (ms). */
-  maxLoadWaitMs?: number;
   onError?: (err: unknown) => void;
 }
 
 interface Pending {
   data: Buffer;
-  records: number;
   bounds: PartBounds;
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -56,21 +49,15 @@ interface Segment {
   bytes: number;
   /** Known for segments written by this process; unknown after a restart. */
   bounds?: PartBounds;
-  records?: number;
-  firstWriteAt?: number;
 }
 
 interface ActiveSegment extends Segment {
   fd: FileHandle;
   /** Unset until the first write. */
   bounds?: PartBounds;
-  records: number;
   /** When its first acknowledged bytes landed (ms, monotonic). */
   firstWriteAt: number;
 }
-
-/** A backlog whose oldest record waited this many seal delays has waited for a load: behind. */
-const BEHIND = 2;
 
 const SEGMENT_NAME = /^(\d{16})\.ndjson$/;
 
@@ -78,9 +65,6 @@ export class Spool implements IngestBuffer {
   private readonly loadBytes: number;
   private readonly maxDelayMs: number;
   private readonly maxLoadBytes: number;
-  private readonly minLoadRecords: number;
-  private readonly maxLoadWaitMs: number;
-  private draining = 0;
   private queue: Pending[] = [];
   private pendingBytes = 0;
   private flushQueued = false;
@@ -98,8 +82,6 @@ export class Spool implements IngestBuffer {
     this.loadBytes = opts.loadBytes ?? 48 * 1024 * 1024;
     this.maxDelayMs = opts.maxDelayMs ?? 200;
     this.maxLoadBytes = opts.maxLoadBytes ?? 256 * 1024 * 1024;
-    this.minLoadRecords = opts.minLoadRecords ?? 0;
-    this.maxLoadWaitMs = opts.maxLoadWaitMs ?? 2000;
   }
 
   async open(): Promise<void> {
@@ -134,7 +116,7 @@ export class Spool implements IngestBuffer {
     }
     this.pendingBytes += data.length;
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ data, records: lines.length, bounds, resolve, reject });
+      this.queue.push({ data, bounds, resolve, reject });
       if (!this.flushQueued) {
         this.flushQueued = true;
         void this.serially(() => this.flushOnce());
@@ -153,16 +135,11 @@ export class Spool implements IngestBuffer {
 
   /** Resolves once every sealed segment present now has been delivered (tests, shutdown). */
   async drain(): Promise<void> {
-    this.draining++;
-    try {
-      await this.serially(() => this.sealActive());
-      const target = this.nextSeq;
-      while (this.sealed.length > 0 && this.sealed[0]!.seq < target) {
-        this.wake?.();
-        await sleep(10);
-      }
-    } finally {
-      this.draining--;
+    await this.serially(() => this.sealActive());
+    const target = this.nextSeq;
+    while (this.sealed.length > 0 && this.sealed[0]!.seq < target) {
+      this.wake?.();
+      await sleep(10);
     }
   }
 
@@ -200,7 +177,6 @@ export class Spool implements IngestBuffer {
       if (seg.bytes === 0) seg.firstWriteAt = performance.now();
       seg.bytes += data.length;
       for (const p of group) {
-        seg.records += p.records;
         if (seg.bounds) widenBounds(seg.bounds, p.bounds);
         else seg.bounds = { ...p.bounds };
       }
@@ -224,7 +200,7 @@ export class Spool implements IngestBuffer {
     const file = path.join(this.opts.dir, `${String(seq).padStart(16, '0')}.ndjson`);
     const fd = await open(file, 'a');
     await fsyncDir(this.opts.dir); // the new file's directory entry must survive a crash too
-    this.active = { seq, file, bytes: 0, fd, records: 0, firstWriteAt: 0 };
+    this.active = { seq, file, bytes: 0, fd, firstWriteAt: 0 };
     return this.active;
   }
 
@@ -234,36 +210,7 @@ export class Spool implements IngestBuffer {
     this.active = null;
     await seg.fd.close();
     if (seg.bytes === 0) await unlink(seg.file);
-    else {
-      const { seq, file, bytes, bounds, records, firstWriteAt } = seg;
-      this.sealed.push({ seq, file, bytes, bounds, records, firstWriteAt });
-    }
-  }
-
-  /**
-   * How long to wait before loading the sealed segments so that the load holds `minLoadRecords`.
-   * Only when delivery is behind — the oldest record waited for an earlier load to finish, not
-   * just for its segment to be sealed — so light and moderate ingest keep prompt loads and the
-   * 1-second search bound. Behind, search already lags, and bigger loads cost less per record,
-   * which is what lets delivery catch up. The wait is what the rate the backlog arrived at
-   * predicts, and 0 when that would keep the oldest record past `maxLoadWaitMs`; 0 also when a
-   * segment's count is unknown (from before a restart), and when draining or closing.
-   */
-  private holdMs(): number {
-    if (this.minLoadRecords <= 0 || this.closing || this.draining > 0) return 0;
-    let records = 0;
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const seg of this.sealed) {
-      if (seg.records === undefined || seg.firstWriteAt === undefined) return 0;
-      records += seg.records;
-      oldest = Math.min(oldest, seg.firstWriteAt);
-    }
-    if (this.active && this.active.bytes > 0) records += this.active.records;
-    if (records >= this.minLoadRecords) return 0;
-    const age = performance.now() - oldest;
-    if (!(age > BEHIND * this.maxDelayMs)) return 0;
-    const fillMs = ((this.minLoadRecords - records) * age) / records;
-    return age + fillMs <= this.maxLoadWaitMs ? fillMs : 0;
+    else this.sealed.push({ seq: seg.seq, file: seg.file, bytes: seg.bytes, bounds: seg.bounds });
   }
 
   private async deliveryLoop(deliver: (batch: LoadBatch) => Promise<void>): Promise<void> {
@@ -283,17 +230,6 @@ export class Spool implements IngestBuffer {
           });
           this.wake = null;
         }
-        continue;
-      }
-      const hold = this.holdMs();
-      if (hold > 0) {
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          setTimeout(resolve, Math.max(5, hold)).unref();
-        });
-        this.wake = null;
-        // What arrived meanwhile goes into this load too.
-        if (this.holdMs() === 0) await this.serially(() => this.sealActive());
         continue;
       }
       const parts: Segment[] = [];

@@ -83,16 +83,6 @@ export class DuckDbStore implements Store {
   private readonly attributes = new AttributeCatalog();
   private loader!: Loader;
   private readonly blocks: BlockIndex;
-  /**
-   * DuckDB's row group (122,880 rows). An insert of at least one row group (into a table that holds
-   * rows already; into an empty one, any insert) is written compressed,
-   * straight to the file, as it runs; a smaller one is kept in memory, logged in full to the WAL
-   * at commit and compressed by the checkpoint that follows (at the default 16 MB WAL limit,
-   * after about every such load). Measured in-process on the bench data (2026-12-04): loads of
-   * 122,880 rows took 0.03 µs of CPU a record to commit and checkpoint, loads of 100,000 rows 2.0
-   * and of 61,440 rows 7–9, on top of ~4 µs to insert.
-   */
-  readonly preferredLoadRecords = 122_880;
   /** Counting answers of unchanged day tables (null: off). */
   readonly dayResults: DayResults | null;
   /** Tail of the writer's queue (see `exclusive`). */
