@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { LOCK_NAMESPACE, SAVED_SEARCH_LOCK } from '../store/postgres/migrate.js';
 import {
   MAX_SAVED_SEARCHES,
   type SavedSearch,
@@ -23,8 +24,21 @@ export class PostgresSavedSearchStore implements SavedSearchStore {
   }
 
   async open(): Promise<void> {
-    await this.pool.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (
-      seq bigserial PRIMARY KEY, id text UNIQUE NOT NULL, created_at timestamptz NOT NULL, search jsonb NOT NULL)`);
+    // Under a lock: two query nodes starting at once would both run CREATE TABLE IF NOT EXISTS,
+    // and the loser fails on the catalog's unique index instead of finding the table.
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, SAVED_SEARCH_LOCK]);
+      await c.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (
+        seq bigserial PRIMARY KEY, id text UNIQUE NOT NULL, created_at timestamptz NOT NULL, search jsonb NOT NULL)`);
+      await c.query('COMMIT');
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      c.release();
+    }
   }
 
   async list(): Promise<SavedSearch[]> {

@@ -9,6 +9,7 @@ import { MIGRATIONS, MIGRATIONS_LIST } from './schema.js';
 export const LOCK_NAMESPACE = 0x5a31;
 export const MIGRATION_LOCK = 1;
 export const PARTITION_LOCK = 2;
+export const SAVED_SEARCH_LOCK = 3;
 
 /** Applies the migrations the database lacks, each in its own transaction, under the lock. */
 export async function migrate(client: pg.ClientBase): Promise<number[]> {
