@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { type AccessPolicy, loadAccessPolicy } from './auth/policy.js';
 import { DEFAULT_LIMITS, type Limits } from './model/limits.js';
 
 /**
@@ -32,6 +33,8 @@ export interface ServerConfig {
   };
   /** Cluster mode (docs/cluster.md); absent = embedded mode. */
   cluster?: ClusterConfig;
+  /** Role-based access from the access file (docs/access.md); null = every request is allowed. */
+  access: AccessPolicy | null;
 }
 
 export const ROLES = ['ingest', 'worker', 'query'] as const;
@@ -75,6 +78,7 @@ export interface ServeFlags {
   store?: string;
   buffer?: string;
   cache?: string;
+  accessFile?: string;
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)$/;
@@ -101,6 +105,11 @@ export function loadConfig(flags: ServeFlags = {}, env: NodeJS.ProcessEnv = proc
   const port = Number(flags.port ?? env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`invalid port ${flags.port ?? env.PORT}`);
+  const accessFile = flags.accessFile ?? env.SAWMILL_ACCESS_FILE ?? '';
+  const access = accessFile === '' ? null : loadAccessPolicy(path.resolve(accessFile));
+  // Syslog and GELF sockets carry no credentials: with access control on they only listen when
+  // a port is set explicitly.
+  const socketDefault = (p: number) => (access ? null : p);
   return {
     port,
     host: flags.host ?? env.SAWMILL_HOST ?? '0.0.0.0',
@@ -111,9 +120,10 @@ export function loadConfig(flags: ServeFlags = {}, env: NodeJS.ProcessEnv = proc
     maxPendingBytes: Number(env.SAWMILL_MAX_PENDING_BYTES ?? 256 * 1024 ** 2),
     queryTimeoutMs: parseDurationMs(flags.queryTimeout ?? env.SAWMILL_QUERY_TIMEOUT ?? '30s'),
     logLevel: (flags.logLevel ?? env.SAWMILL_LOG_LEVEL ?? 'info') as ServerConfig['logLevel'],
-    syslog: socketPort('syslog', flags.syslogPort ?? env.SAWMILL_SYSLOG_PORT, 5140, port),
-    gelf: socketPort('GELF', flags.gelfPort ?? env.SAWMILL_GELF_PORT, 12201, port),
+    syslog: socketPort('syslog', flags.syslogPort ?? env.SAWMILL_SYSLOG_PORT, socketDefault(5140), port),
+    gelf: socketPort('GELF', flags.gelfPort ?? env.SAWMILL_GELF_PORT, socketDefault(12201), port),
     cluster: clusterConfig(flags, env),
+    access,
     socketLimits: {
       maxConnections: positiveInt('SAWMILL_SOCKET_MAX_CONNECTIONS', env.SAWMILL_SOCKET_MAX_CONNECTIONS, 1000),
       maxMessageBytes: positiveInt(
@@ -126,16 +136,19 @@ export function loadConfig(flags: ServeFlags = {}, env: NodeJS.ProcessEnv = proc
 }
 
 /**
- * `0` or `off` turns a listener off. Unset, it takes its default port — or an ephemeral one when
+ * `0` or `off` turns a listener off. Unset, it takes its default port (null: off) — or an ephemeral one when
  * the HTTP port is 0 too (tests run many servers at once and must not fight over 5140/12201).
  */
 function socketPort(
   name: string,
   value: string | number | undefined,
-  defaultPort: number,
+  defaultPort: number | null,
   httpPort: number,
 ): SocketListenerConfig {
-  if (value === undefined || value === '') return { port: httpPort === 0 ? 0 : defaultPort, required: false };
+  if (value === undefined || value === '') {
+    if (defaultPort === null) return { port: null, required: false };
+    return { port: httpPort === 0 ? 0 : defaultPort, required: false };
+  }
   const text = String(value).trim().toLowerCase();
   if (text === '0' || text === 'off') return { port: null, required: false };
   const n = Number(text);

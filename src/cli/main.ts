@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { changeDeadLetters, listDeadLetters } from './commands/dead-letters.js';
 import { ingest } from './commands/ingest.js';
+import { keygen } from './commands/keygen.js';
 import { search } from './commands/search.js';
 import { serve } from './commands/serve.js';
 import { tail } from './commands/tail.js';
@@ -11,7 +12,11 @@ import { CliError, type ClientOptions } from './http.js';
 const program = new Command('sawmill')
   .description('Self-hosted log ingestion and search')
   .option('--url <url>', 'server URL (env SAWMILL_URL)', process.env.SAWMILL_URL ?? 'http://localhost:3000')
-  .option('--token <token>', 'bearer token (env SAWMILL_TOKEN)', process.env.SAWMILL_TOKEN)
+  .option(
+    '--token <key>',
+    'access key, when the server has access control (env SAWMILL_TOKEN)',
+    process.env.SAWMILL_TOKEN,
+  )
   .option('--no-color', 'plain output even on a terminal')
   .showHelpAfterError();
 
@@ -36,7 +41,15 @@ program
   .option('--store <url>', 'cluster store, postgres://… (env SAWMILL_STORE)')
   .option('--buffer <url>', 'cluster buffer, amqp://… (env SAWMILL_BUFFER)')
   .option('--cache <url>', 'cluster cache and tail fan-out, redis://… (env SAWMILL_CACHE)')
+  .option('--access-file <file>', 'keys and roles: turns access control on (env SAWMILL_ACCESS_FILE)')
   .action((flags) => serve(flags));
+
+program
+  .command('keygen')
+  .description('make a new access key and the entry for the access file (docs/access.md)')
+  .requiredOption('--name <name>', 'key name (also the user name for basic auth)')
+  .option('--role <role>', 'admin | editor | viewer | ingest, or a role of the access file', 'viewer')
+  .action((flags: { name: string; role: string }) => keygen(flags));
 
 program
   .command('search')

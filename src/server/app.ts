@@ -1,4 +1,5 @@
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import { installAccessControl } from '../auth/access-control.js';
 import { OverloadedError } from '../buffer/buffer.js';
 import { registerElasticsearchRoutes } from '../protocols/elasticsearch/routes.js';
 import { registerGelfRoutes } from '../protocols/gelf/routes.js';
@@ -13,6 +14,7 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerIngestRoutes } from './routes/ingest.js';
 import { registerSavedSearchRoutes } from './routes/saved-searches.js';
 import { registerSearchRoutes } from './routes/search.js';
+import { registerSessionRoutes } from './routes/session.js';
 import { registerTailRoute } from './routes/tail.js';
 import { registerUiRoutes } from './routes/ui.js';
 
@@ -32,6 +34,8 @@ export function buildApp(ctx: AppParts): FastifyInstance {
   // Every body arrives as raw bytes: each ingest protocol decodes (and decompresses) its own.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // Before any route, so every route is checked against the access table (src/auth/route-access.ts).
+  installAccessControl(app, ctx.config.access);
 
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
     const api = toApiError(err);
@@ -72,11 +76,13 @@ export function buildApp(ctx: AppParts): FastifyInstance {
         '/api/v1/saved-searches',
         '/api/v1/validate',
       ],
+      session: '/api/v1/session',
       ui: '/',
       docs: 'docs/api.md',
     }),
   );
   registerHealthRoutes(app, ctx);
+  registerSessionRoutes(app, ctx.config.access);
   const { ingest, query } = ctx;
   if (ingest) {
     registerIngestRoutes(app, ingest);

@@ -13,6 +13,8 @@ export const ERROR_STATUS = {
   no_valid_records: 400,
   invalid_parameter: 400,
   query_syntax: 400,
+  unauthorized: 401,
+  forbidden: 403,
   unsupported_encoding: 415,
   body_too_large: 413,
   not_found: 404,

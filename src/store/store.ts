@@ -155,7 +155,11 @@ export interface Store {
   timeBounds(p: QueryParams): Promise<{ from: number; to: number } | null>;
   histogram(p: HistogramParams): Promise<HistogramBucket[]>;
   fields(p: FieldsParams): Promise<FieldSummary[]>;
-  context(id: string, before: number, after: number): Promise<ContextResult | null>;
+  /**
+   * The record `id` and its neighbours in time. With `within`, only records matching it count:
+   * the anchor too, so an id outside it is null (a role's filter, docs/access.md).
+   */
+  context(id: string, before: number, after: number, within?: QueryNode): Promise<ContextResult | null>;
   /** Newest first, streamed in pages so memory stays bounded. */
   export(p: QueryParams): AsyncIterable<OutputRecord>;
   /** Remove every record older than `cutoff` (µs). Returns records removed. */

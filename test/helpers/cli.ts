@@ -7,11 +7,12 @@ export function runCli(
   url: string,
   args: string[],
   stdin?: string,
+  env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], {
       cwd: ROOT,
-      env: { ...process.env, SAWMILL_URL: url, NO_COLOR: '1' },
+      env: { ...process.env, SAWMILL_URL: url, NO_COLOR: '1', ...env },
     });
     let stdout = '';
     let stderr = '';

@@ -16,7 +16,9 @@ export interface TestServer {
 }
 
 /** A real server in this process: port 0, a fresh data directory, removed on close. */
-export async function startTestServer(flags: { retention?: string } = {}): Promise<TestServer> {
+export async function startTestServer(
+  flags: { retention?: string; accessFile?: string } = {},
+): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'sawmill-test-'));
   const server = await startServer(
     loadConfig({ port: 0, host: '127.0.0.1', data: dataDir, logLevel: 'silent', ...flags }, {}),

@@ -479,6 +479,24 @@ export function storeConformance(name: string, factory: StoreFactory, ready: () 
       expect(await st.context('not-an-id', 2, 2)).toBeNull();
     });
 
+    it('returns context within a filter (a role filter): neighbours and anchor must match it', async (t) => {
+      const st = await store();
+      if (!st) return t.skip();
+      const within = q('-level:debug');
+      const asc = newestFirst(records).reverse();
+      const kept = asc.filter((r) => r.level !== 'debug');
+      const i = Math.floor(kept.length / 2);
+      const ctx = await st.context(kept[i]!.id, 3, 4, within);
+      expect(ctx).toEqual({
+        anchor: toOutputRecord(kept[i]!),
+        before: out(kept.slice(i - 3, i)),
+        after: out(kept.slice(i + 1, i + 5)),
+      });
+      const outside = asc.find((r) => r.level === 'debug')!;
+      expect(await st.context(outside.id, 2, 2, within)).toBeNull();
+      expect(await st.context(outside.id, 0, 0)).not.toBeNull();
+    });
+
     it('since: matching records after an id, in id order, optionally up to an id', async (t) => {
       const st = await store();
       if (!st) return t.skip();

@@ -1,4 +1,4 @@
-import { loadConfig, type ServeFlags } from '../../config.js';
+import { loadConfig, type ServeFlags, type ServerConfig } from '../../config.js';
 import { startServer } from '../../server/start.js';
 import { CliError } from '../http.js';
 
@@ -7,7 +7,13 @@ import { CliError } from '../http.js';
  * or in cluster mode: in-flight publishes confirmed and the current load committed).
  */
 export async function serve(flags: ServeFlags): Promise<void> {
-  const config = loadConfig(flags);
+  let config: ServerConfig;
+  try {
+    config = loadConfig(flags);
+  } catch (err) {
+    // A bad flag or access file: the one line that says what to fix.
+    throw new CliError(`cannot start: ${(err as Error).message}`);
+  }
   // Loaded only in cluster mode: embedded mode never pulls in the PostgreSQL, AMQP and Redis clients.
   let server: { url: string; close(): Promise<void> };
   try {
@@ -21,7 +27,10 @@ export async function serve(flags: ServeFlags): Promise<void> {
   const where = config.cluster
     ? `role ${config.cluster.roles.join(',')}, cluster ${config.cluster.name}`
     : `data: ${config.dataDir}`;
-  process.stderr.write(`sawmill listening on ${server.url} (${where})\n`);
+  const access = config.access
+    ? `access control on: ${config.access.byName.size} keys from ${config.access.source}`
+    : 'access control off';
+  process.stderr.write(`sawmill listening on ${server.url} (${where}; ${access})\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) process.exit(1); // a second signal: give up waiting

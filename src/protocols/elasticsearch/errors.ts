@@ -36,6 +36,8 @@ const TYPES: Record<string, string> = {
   no_valid_records: 'illegal_argument_exception',
   invalid_parameter: 'illegal_argument_exception',
   query_syntax: 'query_shard_exception',
+  unauthorized: 'security_exception',
+  forbidden: 'security_exception',
   unsupported_encoding: 'illegal_argument_exception',
   body_too_large: 'content_too_long_exception',
   not_found: 'resource_not_found_exception',

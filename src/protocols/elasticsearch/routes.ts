@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { within } from '../../auth/access-control.js';
 import { OverloadedError } from '../../buffer/buffer.js';
 import { decodeBody, looksGzipped } from '../../ingest/body.js';
 import type { IngestContext } from '../../server/context.js';
@@ -105,7 +106,12 @@ export function registerElasticsearchRoutes(app: FastifyInstance, ctx: IngestCon
           throw new EsError(400, 'parse_exception', 'the search body must be a JSON object');
         }
         const { index } = req.params as Params;
-        return esSearch(ctx, { index, body: body as Record<string, unknown>, params: queryParams(req) });
+        return esSearch(ctx, {
+          index,
+          body: body as Record<string, unknown>,
+          params: queryParams(req),
+          within: within(req, { kind: 'all' }),
+        });
       };
       for (const url of ['/_search', '/:index/_search']) {
         es.get(url, search);

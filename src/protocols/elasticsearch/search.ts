@@ -30,6 +30,8 @@ export interface SearchRequest {
   index?: string;
   body: Record<string, unknown>;
   params: Record<string, string | undefined>;
+  /** The caller's role filter (docs/access.md), ANDed into the query. */
+  within?: QueryNode;
 }
 
 /** `GET|POST /es/{index}/_search`: the request, run through the same store as /api/v1/search. */
@@ -71,6 +73,7 @@ export async function esSearch(ctx: IngestContext, req: SearchRequest): Promise<
   if (params.q !== undefined && params.q !== '') parts.push(uriQuery(params.q));
   const indexFilter = indexQuery(req.index);
   if (indexFilter) parts.push(indexFilter);
+  if (req.within && req.within.kind !== 'all') parts.push(req.within);
   const query: QueryNode =
     parts.length === 0 ? { kind: 'all' } : parts.length === 1 ? parts[0]! : { kind: 'and', children: parts };
   const order = sortOrder(body.sort ?? params.sort);

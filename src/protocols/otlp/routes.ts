@@ -10,7 +10,14 @@ import { ExportLogsServiceRequest, ExportLogsServiceResponse, Status } from './p
 type Format = 'json' | 'protobuf';
 
 /** gRPC status codes carried in the Status body of OTLP/HTTP error replies. */
-const GRPC = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, INTERNAL: 13, UNAVAILABLE: 14 } as const;
+const GRPC = {
+  INVALID_ARGUMENT: 3,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+} as const;
 
 /** At most this many per-record reasons are spelled out in `partialSuccess.errorMessage`. */
 const LISTED_ERRORS = 10;
@@ -37,7 +44,14 @@ export function registerOtlpRoutes(app: FastifyInstance, ctx: IngestContext): vo
         void reply.header('retry-after', String(err.retryAfterSeconds));
       } else if (err instanceof ApiError) {
         status = err.status;
-        code = status >= 500 ? GRPC.UNAVAILABLE : GRPC.INVALID_ARGUMENT;
+        code =
+          status >= 500
+            ? GRPC.UNAVAILABLE
+            : status === 401
+              ? GRPC.UNAUTHENTICATED
+              : status === 403
+                ? GRPC.PERMISSION_DENIED
+                : GRPC.INVALID_ARGUMENT;
         message = err.message;
         if (err.retryAfter !== undefined) void reply.header('retry-after', String(err.retryAfter));
       } else {

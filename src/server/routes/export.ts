@@ -3,6 +3,7 @@ import { type OutputRecord, TOP_LEVEL_FIELDS } from '../../model/record.js';
 import type { QueryContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { type RawParams, rangeParams, str } from '../params.js';
+import { scoped } from './search.js';
 
 const CSV_COLUMNS = [
   'timestamp',
@@ -24,7 +25,7 @@ export function registerExportRoute(app: FastifyInstance, ctx: QueryContext): vo
     if (format !== 'ndjson' && format !== 'csv') {
       throw new ApiError('invalid_parameter', '"format" must be ndjson or csv');
     }
-    const range = rangeParams(params);
+    const range = scoped(req, rangeParams(params));
     reply.hijack();
     const out = reply.raw;
     out.writeHead(200, {

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { within } from '../../auth/access-control.js';
 import { parseDurationMs } from '../../config.js';
 import { microsToIso } from '../../model/record.js';
+import type { QueryNode } from '../../query/ast.js';
 import { autoInterval } from '../../store/interval.js';
 import type { QueryContext } from '../context.js';
 import { ApiError, toApiError } from '../errors.js';
@@ -13,6 +15,11 @@ import {
   rangeParams,
   str,
 } from '../params.js';
+
+/** A read's query and range, narrowed to what the caller's role may see (docs/access.md). */
+export function scoped<T extends { query: QueryNode }>(req: FastifyRequest, range: T): T {
+  return { ...range, query: within(req, range.query) };
+}
 
 /** The read API: search, histogram, fields and context (docs/api.md). */
 export function registerSearchRoutes(app: FastifyInstance, ctx: QueryContext): void {
@@ -28,8 +35,8 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: QueryContext): v
 
   app.get(
     '/api/v1/search',
-    timed('search', async (params) => {
-      const range = rangeParams(params);
+    timed('search', async (params, req) => {
+      const range = scoped(req, rangeParams(params));
       const result = await ctx.store.search({
         ...range,
         limit: intParam(params, 'limit', 100, 1, 10_000),
@@ -59,8 +66,8 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: QueryContext): v
 
   app.get(
     '/api/v1/histogram',
-    timed('histogram', async (params) => {
-      const range = rangeParams(params);
+    timed('histogram', async (params, req) => {
+      const range = scoped(req, rangeParams(params));
       let { from, to } = range;
       if (from === undefined || to === undefined) {
         const bounds = await ctx.store.timeBounds(range);
@@ -102,9 +109,9 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: QueryContext): v
 
   app.get(
     '/api/v1/fields',
-    timed('fields', async (params) => {
+    timed('fields', async (params, req) => {
       const sample = intParam(params, 'sample', 500, 1, 10_000);
-      const f = { ...rangeParams(params), sample, top: intParam(params, 'top', 5, 1, 100) };
+      const f = { ...scoped(req, rangeParams(params)), sample, top: intParam(params, 'top', 5, 1, 100) };
       const summary = () => ctx.store.fields(f);
       const fields = ctx.cache ? await ctx.cache.get('fields', f, f, summary) : await summary();
       return { fields, sample };
@@ -119,6 +126,7 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: QueryContext): v
         id,
         intParam(params, 'before', 10, 0, 1000),
         intParam(params, 'after', 10, 0, 1000),
+        within(req, { kind: 'all' }),
       );
       if (!result) throw new ApiError('not_found', `no record with id ${JSON.stringify(id)}`);
       return result;

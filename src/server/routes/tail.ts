@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { within } from '../../auth/access-control.js';
 import type { QueryContext } from '../context.js';
 import { queryParam, type RawParams } from '../params.js';
 
@@ -10,7 +11,8 @@ const KEEPALIVE_MS = 15_000;
  */
 export function registerTailRoute(app: FastifyInstance, ctx: QueryContext): void {
   app.get('/api/v1/tail', async (req, reply) => {
-    const query = queryParam(req.query as RawParams); // a syntax error is a 400 before the stream opens
+    // A syntax error is a 400 before the stream opens; a role's filter narrows what it sees.
+    const query = within(req, queryParam(req.query as RawParams));
     const resume = req.headers['last-event-id'];
     // New subscribers see what is acknowledged from now on; a reconnecting one resumes.
     const resumeAfter = typeof resume === 'string' && /^\d{1,20}$/.test(resume) ? resume : undefined;

@@ -569,11 +569,19 @@ export class DuckDbStore implements Store {
     return summariseFields(hits, p.top);
   }
 
-  async context(id: string, before: number, after: number): Promise<ContextResult | null> {
+  async context(
+    id: string,
+    before: number,
+    after: number,
+    within: QueryNode = { kind: 'all' },
+  ): Promise<ContextResult | null> {
     if (!/^\d{1,20}$/.test(id)) return null;
+    // `within` is compiled into each statement after its own parameters ($1, $2).
+    const filtered = (params: unknown[]) => compileWhere(within, this.attributes.dialect, params);
+    const anchorParams: unknown[] = [id];
     const anchorRows = await this.pool.rows(
-      `SELECT ${SELECT_RECORD} FROM ${VIEW} WHERE id = $1::UBIGINT LIMIT 1`,
-      [id],
+      `SELECT ${SELECT_RECORD} FROM ${VIEW} WHERE id = $1::UBIGINT AND ${filtered(anchorParams)} LIMIT 1`,
+      anchorParams as DuckDBValue[],
       this.opts.queryTimeoutMs,
     );
     if (anchorRows.length === 0) return null;
@@ -583,11 +591,13 @@ export class DuckDbStore implements Store {
       if (n <= 0) return [];
       const cmp = older ? '<' : '>';
       const dir = older ? 'DESC' : 'ASC';
+      const params: unknown[] = [ts, id];
       const rows = await this.pool.rows(
         `SELECT ${SELECT_RECORD} FROM ${VIEW}
-         WHERE ts ${cmp} make_timestamp($1::BIGINT) OR (ts = make_timestamp($1::BIGINT) AND id ${cmp} $2::UBIGINT)
+         WHERE (ts ${cmp} make_timestamp($1::BIGINT) OR (ts = make_timestamp($1::BIGINT) AND id ${cmp} $2::UBIGINT))
+           AND ${filtered(params)}
          ORDER BY ts ${dir}, id ${dir} LIMIT ${Math.floor(n)}`,
-        [ts, id],
+        params as DuckDBValue[],
         this.opts.queryTimeoutMs,
       );
       return rows.map((r) => rowToRecord(r, this.attributes.columns));

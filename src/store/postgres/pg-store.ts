@@ -314,12 +314,20 @@ export class PostgresStore implements Store {
     return summariseFields(hits, p.top);
   }
 
-  async context(id: string, before: number, after: number): Promise<ContextResult | null> {
+  async context(
+    id: string,
+    before: number,
+    after: number,
+    within: QueryNode = { kind: 'all' },
+  ): Promise<ContextResult | null> {
     if (!/^\d{1,19}$/.test(id) || BigInt(id) > 9223372036854775807n) return null;
+    // `within` is compiled into each statement after its own parameters ($1, $2).
+    const filtered = (params: unknown[]) => compileWhere(within, postgresDialect, params);
     return this.read(async (q) => {
+      const anchorParams: unknown[] = [id];
       const anchorRows = await q<RecordRow>(
-        `SELECT ${SELECT_RECORD} FROM ${LOGS} WHERE id = $1::bigint LIMIT 1`,
-        [id],
+        `SELECT ${SELECT_RECORD} FROM ${LOGS} WHERE id = $1::bigint AND ${filtered(anchorParams)} LIMIT 1`,
+        anchorParams,
       );
       const anchor = anchorRows[0];
       if (!anchor) return null;
@@ -327,10 +335,12 @@ export class PostgresStore implements Store {
         if (n <= 0) return [];
         const cmp = older ? '<' : '>';
         const dir = older ? 'DESC' : 'ASC';
+        const params: unknown[] = [anchor.ts_us, id];
         const rows = await q<RecordRow>(
           `SELECT ${SELECT_RECORD} FROM ${LOGS} WHERE (ts, id) ${cmp} (${EPOCH_PLUS('$1')}, $2::bigint)
+             AND ${filtered(params)}
            ORDER BY ts ${dir}, id ${dir} LIMIT ${Math.floor(n)}`,
-          [anchor.ts_us, id],
+          params,
         );
         return rows.map(toRecord);
       };
