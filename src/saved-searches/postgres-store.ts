@@ -21,6 +21,9 @@ export class PostgresSavedSearchStore implements SavedSearchStore {
 
   constructor(url: string) {
     this.pool = new pg.Pool({ connectionString: url, max: 2 });
+    // An idle client whose server connection drops (a PostgreSQL restart) is an 'error' event on
+    // the pool; unhandled, it would end the process. The pool replaces the client by itself.
+    this.pool.on('error', () => {});
   }
 
   async open(): Promise<void> {
