@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type AccessPolicy, loadAccessPolicy } from './auth/policy.js';
+import { AccessControl } from './auth/policy.js';
 import { DEFAULT_LIMITS, type Limits } from './model/limits.js';
 
 /**
@@ -34,7 +34,7 @@ export interface ServerConfig {
   /** Cluster mode (docs/cluster.md); absent = embedded mode. */
   cluster?: ClusterConfig;
   /** Role-based access from the access file (docs/access.md); null = every request is allowed. */
-  access: AccessPolicy | null;
+  access: AccessControl | null;
 }
 
 export const ROLES = ['ingest', 'worker', 'query'] as const;
@@ -106,7 +106,7 @@ export function loadConfig(flags: ServeFlags = {}, env: NodeJS.ProcessEnv = proc
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`invalid port ${flags.port ?? env.PORT}`);
   const accessFile = flags.accessFile ?? env.SAWMILL_ACCESS_FILE ?? '';
-  const access = accessFile === '' ? null : loadAccessPolicy(path.resolve(accessFile));
+  const access = accessFile === '' ? null : AccessControl.load(path.resolve(accessFile));
   // Syslog and GELF sockets carry no credentials: with access control on they only listen when
   // a port is set explicitly.
   const socketDefault = (p: number) => (access ? null : p);

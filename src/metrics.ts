@@ -26,6 +26,12 @@ export class Metrics {
     help: 'Bytes accepted but not yet loaded into the store.',
     registers: [this.registry],
   });
+  readonly accessDenied = new Counter({
+    name: 'sawmill_access_denied_total',
+    help: 'Requests refused by access control: unauthorized (401, no valid key) or forbidden (403, the role lacks the permission).',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
   readonly recordsLoaded = new Counter({
     name: 'sawmill_store_loaded_records_total',
     help: 'Records loaded into the store.',

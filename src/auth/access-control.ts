@@ -1,9 +1,10 @@
 import { parseCookie } from 'cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Metrics } from '../metrics.js';
 import type { QueryNode } from '../query/ast.js';
 import { ApiError } from '../server/errors.js';
 import { authenticate, presentedCredentials, SESSION_COOKIE, verifySession } from './credentials.js';
-import type { AccessKey, AccessPolicy } from './policy.js';
+import type { AccessControl, AccessKey, AccessPolicy } from './policy.js';
 import { type Access, accessOf } from './route-access.js';
 
 declare module 'fastify' {
@@ -22,7 +23,11 @@ declare module 'fastify' {
  * 403 when the key's role lacks the route's permission. Errors go through the route's own error
  * handler, so Elasticsearch and OTLP clients get them in their protocol's shape.
  */
-export function installAccessControl(app: FastifyInstance, policy: AccessPolicy | null): void {
+export function installAccessControl(
+  app: FastifyInstance,
+  access: AccessControl | null,
+  metrics: Metrics,
+): void {
   app.decorateRequest('principal', null);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -34,16 +39,17 @@ export function installAccessControl(app: FastifyInstance, policy: AccessPolicy 
     }
     route.config = { ...route.config, access: [...rules][0] };
   });
-  if (!policy) return;
+  if (!access) return;
 
   app.addHook('onRequest', async (req, reply) => {
-    const access = req.routeOptions.config.access;
-    if (access === undefined) return; // no such route: the 404 handler answers
-    req.principal = identify(policy, req);
-    if (access === 'public') return;
+    const rule = req.routeOptions.config.access;
+    if (rule === undefined) return; // no such route: the 404 handler answers
+    req.principal = identify(access.policy, req);
+    if (rule === 'public') return;
     if (!req.principal) {
       // Bearer, not Basic: a Basic challenge would make browsers pop up their own password dialog.
       void reply.header('www-authenticate', 'Bearer realm="sawmill"');
+      metrics.accessDenied.inc({ status: '401' });
       const presented = presentedCredentials(req.headers.authorization);
       throw new ApiError(
         'unauthorized',
@@ -54,10 +60,11 @@ export function installAccessControl(app: FastifyInstance, policy: AccessPolicy 
             : 'this server requires a key: send "Authorization: Bearer <key>" (CLI: --token or SAWMILL_TOKEN) or sign in to the web UI',
       );
     }
-    if (access !== 'signed-in' && !req.principal.role.permissions.has(access)) {
+    if (rule !== 'signed-in' && !req.principal.role.permissions.has(rule)) {
+      metrics.accessDenied.inc({ status: '403' });
       throw new ApiError(
         'forbidden',
-        `key "${req.principal.name}" (role ${req.principal.role.name}) may not ${req.method} ${req.routeOptions.url}: that needs the "${access}" permission`,
+        `key "${req.principal.name}" (role ${req.principal.role.name}) may not ${req.method} ${req.routeOptions.url}: that needs the "${rule}" permission`,
       );
     }
   });

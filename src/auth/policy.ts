@@ -63,6 +63,26 @@ export function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
+/**
+ * The policy in force and the file it came from. `reload()` (on SIGHUP) swaps in the file's new
+ * contents only when they check out, so a typo while editing keeps the old keys working.
+ */
+export class AccessControl {
+  private constructor(
+    readonly file: string,
+    public policy: AccessPolicy,
+  ) {}
+
+  static load(file: string): AccessControl {
+    return new AccessControl(file, loadAccessPolicy(file));
+  }
+
+  reload(): AccessPolicy {
+    this.policy = loadAccessPolicy(this.file);
+    return this.policy;
+  }
+}
+
 /** Read and check the access file; every mistake is reported with the file and the entry. */
 export function loadAccessPolicy(file: string): AccessPolicy {
   let text: string;

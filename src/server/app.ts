@@ -35,7 +35,7 @@ export function buildApp(ctx: AppParts): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   // Before any route, so every route is checked against the access table (src/auth/route-access.ts).
-  installAccessControl(app, ctx.config.access);
+  installAccessControl(app, ctx.config.access, ctx.metrics);
 
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
     const api = toApiError(err);

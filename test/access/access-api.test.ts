@@ -91,6 +91,8 @@ describe('who may call what', () => {
     }
     const ingest = await call('POST', '/api/v1/logs', {}, '{"message":"anonymous"}');
     expect(ingest.status).toBe(401);
+    const metrics = await call('GET', '/metrics', bearer(KEYS.monitor));
+    expect(metrics.body).toMatch(/^sawmill_access_denied_total\{status="401"\} [1-9]\d*$/m);
   });
 
   it('tells a wrong key from a malformed header', async () => {
@@ -282,7 +284,9 @@ describe('configuration', () => {
       port: 5514,
       required: true,
     });
-    expect(loadConfig({}, { SAWMILL_ACCESS_FILE: file }).access?.byName.size).toBe(ACCESS_FILE.keys.length);
+    expect(loadConfig({}, { SAWMILL_ACCESS_FILE: file }).access?.policy.byName.size).toBe(
+      ACCESS_FILE.keys.length,
+    );
     expect(loadConfig({}, {}).access).toBeNull();
   });
 

@@ -35,7 +35,11 @@ export async function startTestServer(
 }
 
 /** The real CLI as a separate process (`sawmill serve`), resolved once /readyz answers 200. */
-export async function spawnServer(dataDir: string, port: number): Promise<ChildProcess> {
+export async function spawnServer(
+  dataDir: string,
+  port: number,
+  extraArgs: string[] = [],
+): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
     [
@@ -51,6 +55,7 @@ export async function spawnServer(dataDir: string, port: number): Promise<ChildP
       dataDir,
       '--log-level',
       'warn',
+      ...extraArgs,
     ],
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
   );

@@ -28,7 +28,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
     ? `role ${config.cluster.roles.join(',')}, cluster ${config.cluster.name}`
     : `data: ${config.dataDir}`;
   const access = config.access
-    ? `access control on: ${config.access.byName.size} keys from ${config.access.source}`
+    ? `access control on: ${config.access.policy.byName.size} keys from ${config.access.file}`
     : 'access control off';
   process.stderr.write(`sawmill listening on ${server.url} (${where}; ${access})\n`);
   let stopping = false;
@@ -44,6 +44,19 @@ export async function serve(flags: ServeFlags): Promise<void> {
       },
     );
   };
+  // SIGHUP re-reads the access file: keys added, changed or removed take effect (and sessions of
+  // changed or removed keys end) without a restart. A file that does not check out is not used.
+  const { access: control } = config;
+  if (control) {
+    process.on('SIGHUP', () => {
+      try {
+        const p = control.reload();
+        process.stderr.write(`SIGHUP: access file reloaded, ${p.byName.size} keys from ${control.file}\n`);
+      } catch (err) {
+        process.stderr.write(`SIGHUP: kept the previous keys: ${(err as Error).message}\n`);
+      }
+    });
+  }
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }

@@ -1,7 +1,7 @@
 import { stringifySetCookie } from 'cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { issueSession, SESSION_COOKIE, SESSION_SECONDS } from '../../auth/credentials.js';
-import { type AccessKey, type AccessPolicy, keyOf } from '../../auth/policy.js';
+import { type AccessControl, type AccessKey, keyOf } from '../../auth/policy.js';
 import { ApiError } from '../errors.js';
 import { jsonBody } from '../json-body.js';
 
@@ -9,18 +9,18 @@ import { jsonBody } from '../json-body.js';
  * `/api/v1/session`: who the caller is, and the web UI's sign-in and sign-out. Signing in trades
  * a key for an HttpOnly cookie, so the key is not kept in the page (where a script could read it).
  */
-export function registerSessionRoutes(app: FastifyInstance, policy: AccessPolicy | null): void {
+export function registerSessionRoutes(app: FastifyInstance, access: AccessControl | null): void {
   app.get('/api/v1/session', async (req) => ({
-    accessControl: policy !== null,
+    accessControl: access !== null,
     user: req.principal ? describe(req.principal) : null,
   }));
 
   app.post('/api/v1/session', { bodyLimit: 4096 }, async (req, reply) => {
-    if (!policy) throw new ApiError('not_found', 'access control is off: there is nothing to sign in to');
+    if (!access) throw new ApiError('not_found', 'access control is off: there is nothing to sign in to');
     const body = jsonBody(req, 'send {"key": "<your key>"}') as { key?: unknown };
     if (body === null || typeof body !== 'object' || typeof body.key !== 'string' || body.key === '')
       throw new ApiError('invalid_body', 'send {"key": "<your key>"}');
-    const key = keyOf(policy, body.key);
+    const key = keyOf(access.policy, body.key);
     if (!key) throw new ApiError('unauthorized', 'the key is not valid');
     setCookie(req, reply, issueSession(key), SESSION_SECONDS);
     return { accessControl: true, user: describe(key) };
