@@ -80,7 +80,31 @@ export function scopeParams(scope: Scope, extra: Record<string, string> = {}): U
   return p;
 }
 
-async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+/** Who is signed in (`GET /api/v1/session`); `user` is null when nobody is, or access control is off. */
+export interface User {
+  name: string;
+  role: string;
+  permissions: string[];
+  /** The role's filter: the server ANDs it into every read. */
+  filter?: string;
+}
+
+export interface Session {
+  accessControl: boolean;
+  user: User | null;
+}
+
+let sessionEnded: () => void = () => undefined;
+
+/**
+ * Called once per 401 from any API call but signing in: the session expired or its key was
+ * removed. The app shows the sign-in screen instead of an error; the caller still gets the failure.
+ */
+export function onSessionEnded(handler: () => void): void {
+  sessionEnded = handler;
+}
+
+async function request<T>(path: string, init: RequestInit = {}, signingIn = false): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, init);
@@ -88,6 +112,8 @@ async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
     if ((err as Error).name === 'AbortError') throw err;
     throw new ApiFailure('network', 'The Sawmill server did not answer.', 0);
   }
+  // Before the body is read: a proxy's 401 may not be JSON, and it means the same.
+  if (res.status === 401 && !signingIn) sessionEnded();
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   let body: unknown;
@@ -104,6 +130,32 @@ async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
 }
 
 export const api = {
+  session: () => request<Session>('/api/v1/session'),
+  /** Trades a key for the HttpOnly session cookie; a wrong key is a 401 `ApiFailure`, not a session end. */
+  signIn: (key: string) =>
+    request<Session>(
+      '/api/v1/session',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key }) },
+      true,
+    ),
+  signOut: () => request<void>('/api/v1/session', { method: 'DELETE' }, true),
+  /**
+   * For the live tail's EventSource, which cannot see a status: asks whether the session still
+   * holds, and ends it in the UI when the server no longer knows it.
+   */
+  recheckSession: () => api.sessionHolds().then(() => undefined),
+  /** False (and the sign-in screen shown) when access control is on and nobody is signed in. */
+  sessionHolds: () =>
+    request<Session>('/api/v1/session').then(
+      (s) => {
+        if (s.accessControl && !s.user) {
+          sessionEnded();
+          return false;
+        }
+        return true;
+      },
+      () => true, // the server did not say: let the request itself fail visibly
+    ),
   search: (scope: Scope, limit: number, cursor: string | null, signal?: AbortSignal) =>
     request<SearchPage>(
       `/api/v1/search?${scopeParams(scope, { limit: String(limit), total: 'false', ...(cursor ? { cursor } : {}) })}`,

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, type SavedSearch, type Scope } from './api';
+import { api, onSessionEnded, type SavedSearch, type Scope, type Session, type User } from './api';
 import { ContextDialog } from './components/ContextDialog';
 import { ExportMenu } from './components/ExportMenu';
 import { FilterBar } from './components/FilterBar';
@@ -8,6 +8,7 @@ import { QueryBar, type SyntaxProblem } from './components/QueryBar';
 import { Results } from './components/Results';
 import { SavedSearches } from './components/SavedSearches';
 import { Sidebar } from './components/Sidebar';
+import { SignIn } from './components/SignIn';
 import { EmptyState, ErrorState } from './components/States';
 import { StatusLine } from './components/StatusLine';
 import { TimePicker } from './components/TimePicker';
@@ -20,7 +21,55 @@ import { ALL_TIME, isoMs, isRelative, resolveRange } from './time';
 
 const stripPosition = (m: string) => m.replace(/\s*at position \d+$/, '');
 
+/**
+ * Asks the server who is signed in before anything else. With access control off (or a server
+ * that cannot say), the explorer as always; with it on, the sign-in screen until a key is given,
+ * and again whenever an API call answers 401. The URL is never touched, so the search it holds
+ * is shown after signing in.
+ */
 export function App() {
+  const [session, setSession] = useState<Session | null>(null);
+  const [ended, setEnded] = useState(false);
+
+  useEffect(() => {
+    onSessionEnded(() => {
+      setEnded(true);
+      setSession({ accessControl: true, user: null });
+    });
+    api.session().then(setSession, () => setSession({ accessControl: false, user: null }));
+  }, []);
+
+  if (session === null) return null; // one quick request; the themed background meanwhile
+  if (session.accessControl && !session.user) {
+    return (
+      <SignIn
+        ended={ended}
+        onSignedIn={(user) => {
+          setEnded(false);
+          setSession({ accessControl: true, user });
+        }}
+      />
+    );
+  }
+  const signOut = () =>
+    api
+      .signOut()
+      .catch(() => undefined)
+      .then(() => {
+        setEnded(false);
+        setSession({ accessControl: true, user: null });
+      });
+  return <Explorer user={session.user} onSignOut={signOut} />;
+}
+
+interface ExplorerProps {
+  /** Who is signed in; null when access control is off. */
+  user: User | null;
+  onSignOut(): void;
+}
+
+function Explorer({ user, onSignOut }: ExplorerProps) {
+  const canSave = !user || user.permissions.includes('save');
   const [view, setView] = useState<ViewState>(() => readUrl());
   const [draft, setDraft] = useState(view.q);
   const [nonce, setNonce] = useState(0);
@@ -176,6 +225,8 @@ export function App() {
             filters: filtered ? view.filters : undefined,
           }}
           onOpen={(s) => openSaved(s)}
+          canSave={canSave}
+          role={user?.role}
         />
         <button
           type="button"
@@ -185,6 +236,7 @@ export function App() {
         >
           {theme === 'dark' ? '☀' : '☾'}
         </button>
+        {user && <UserBadge user={user} onSignOut={onSignOut} />}
       </header>
       <FilterBar
         filters={view.filters}
@@ -247,6 +299,32 @@ export function App() {
           onRecenter={(ctx) => detail({ ...view, ctx })}
         />
       )}
+    </div>
+  );
+}
+
+/** Who is signed in, their role, and what the role's filter limits them to. */
+function UserBadge({ user, onSignOut }: { user: User; onSignOut(): void }) {
+  return (
+    <div class="user-badge" data-testid="user-badge">
+      <div
+        class="user-who"
+        title={`Signed in as ${user.name}, role ${user.role}: ${user.permissions.join(', ')}${
+          user.filter ? `\nSees only records matching ${user.filter}` : ''
+        }`}
+      >
+        <span class="user-name">
+          {user.name} · {user.role}
+        </span>
+        {user.filter && (
+          <span class="user-filter" data-testid="user-filter">
+            sees: <code>{user.filter}</code>
+          </span>
+        )}
+      </div>
+      <button type="button" onClick={onSignOut}>
+        Sign out
+      </button>
     </div>
   );
 }

@@ -22,7 +22,12 @@ export function useTail(enabled: boolean, q: string, onRecords: (records: LogRec
     let batch: LogRecord[] = [];
     let frame = 0;
     es.onopen = () => setStatus('live');
-    es.onerror = () => setStatus(es.readyState === EventSource.CLOSED ? 'off' : 'reconnecting');
+    es.onerror = () => {
+      if (es.readyState !== EventSource.CLOSED) return setStatus('reconnecting');
+      setStatus('off');
+      // A stream refused for good (EventSource does not say why): perhaps the session ended.
+      void api.recheckSession();
+    };
     es.addEventListener('record', (e) => {
       batch.push(JSON.parse((e as MessageEvent<string>).data) as LogRecord);
       if (frame) return;

@@ -4,6 +4,20 @@ import { api, type Scope } from '../api';
 /** Downloads every match of the current search (not just the loaded rows), streamed by the server. */
 export function ExportMenu({ scope }: { scope: Scope | null }) {
   const [open, setOpen] = useState(false);
+  // A download cannot show a 401: with an ended session the browser would save the error as the
+  // file. So the session is checked first, and the link followed only while it holds.
+  const download = (e: MouseEvent) => {
+    e.preventDefault();
+    setOpen(false);
+    const link = e.currentTarget as HTMLAnchorElement;
+    void api.sessionHolds().then((holds) => {
+      if (!holds) return;
+      const a = document.createElement('a');
+      a.href = link.href;
+      a.download = link.download;
+      a.click();
+    });
+  };
   return (
     <div class="export">
       <button
@@ -21,7 +35,7 @@ export function ExportMenu({ scope }: { scope: Scope | null }) {
             role="menuitem"
             href={api.exportUrl(scope, 'ndjson')}
             download="sawmill-export.ndjson"
-            onClick={() => setOpen(false)}
+            onClick={download}
           >
             NDJSON (every field)
           </a>
@@ -29,7 +43,7 @@ export function ExportMenu({ scope }: { scope: Scope | null }) {
             role="menuitem"
             href={api.exportUrl(scope, 'csv')}
             download="sawmill-export.csv"
-            onClick={() => setOpen(false)}
+            onClick={download}
           >
             CSV (spreadsheets)
           </a>

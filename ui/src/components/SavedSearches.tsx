@@ -7,10 +7,13 @@ interface Props {
   /** The current search, as a saved search would hold it. */
   current: Omit<SavedSearch, 'id' | 'createdAt' | 'name'>;
   onOpen(s: SavedSearch): void;
+  /** The signed-in role may save and delete (permission `save`); listing needs only `read`. */
+  canSave: boolean;
+  role?: string;
 }
 
 /** Saved searches kept by the server: save the current one, open, share a link, delete. */
-export function SavedSearches({ current, onOpen }: Props) {
+export function SavedSearches({ current, onOpen, canSave, role }: Props) {
   const [open, setOpen] = useState(false);
   const [list, setList] = useState<SavedSearch[] | null>(null);
   const [name, setName] = useState('');
@@ -52,19 +55,25 @@ export function SavedSearches({ current, onOpen }: Props) {
       </button>
       {open && (
         <div class="popover saved-popover" role="dialog" aria-label="Saved searches">
-          <form class="save-form" onSubmit={save}>
-            <input
-              name="saved-name"
-              placeholder="Name this search"
-              aria-label="Name for the current search"
-              value={name}
-              maxLength={200}
-              onInput={(e) => setName(e.currentTarget.value)}
-            />
-            <button type="submit" class="primary" disabled={name.trim() === ''}>
-              Save current
-            </button>
-          </form>
+          {canSave ? (
+            <form class="save-form" onSubmit={save}>
+              <input
+                name="saved-name"
+                placeholder="Name this search"
+                aria-label="Name for the current search"
+                value={name}
+                maxLength={200}
+                onInput={(e) => setName(e.currentTarget.value)}
+              />
+              <button type="submit" class="primary" disabled={name.trim() === ''}>
+                Save current
+              </button>
+            </form>
+          ) : (
+            <p class="hint" data-testid="saved-read-only">
+              Your role{role ? ` (${role})` : ''} can open saved searches but not save or delete them.
+            </p>
+          )}
           {error && (
             <p class="form-error" role="alert">
               {error}
@@ -73,7 +82,9 @@ export function SavedSearches({ current, onOpen }: Props) {
           {list === null ? (
             <p class="hint">Loading…</p>
           ) : list.length === 0 ? (
-            <p class="hint">No saved searches yet. Name the current search above to keep it for everyone.</p>
+            <p class="hint">
+              No saved searches yet.{canSave ? ' Name the current search above to keep it for everyone.' : ''}
+            </p>
           ) : (
             <ul class="saved-list">
               {list.map((s) => (
@@ -101,18 +112,20 @@ export function SavedSearches({ current, onOpen }: Props) {
                   >
                     {copied === s.id ? 'Copied ✓' : 'Copy link'}
                   </button>
-                  <button
-                    type="button"
-                    class="icon"
-                    title="Delete"
-                    aria-label={`Delete ${s.name}`}
-                    onClick={async () => {
-                      await api.savedDelete(s.id).catch((err: ApiFailure) => setError(err.message));
-                      await refresh();
-                    }}
-                  >
-                    Delete
-                  </button>
+                  {canSave && (
+                    <button
+                      type="button"
+                      class="icon"
+                      title="Delete"
+                      aria-label={`Delete ${s.name}`}
+                      onClick={async () => {
+                        await api.savedDelete(s.id).catch((err: ApiFailure) => setError(err.message));
+                        await refresh();
+                      }}
+                    >
+                      Delete
+                    </button>
+                  )}
                 </li>
               ))}
             </ul>

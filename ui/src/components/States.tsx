@@ -72,13 +72,20 @@ export function ErrorState({ error, onRetry }: { error: ApiFailure; onRetry(): v
     network: 'Check that the Sawmill server is running, then retry.',
     unavailable: 'The server is starting up or overloaded. Retry in a moment.',
     overloaded: 'The server is overloaded. Retry in a moment.',
+    forbidden: 'Your key’s role may not do this. Ask your Sawmill admin for a role with that permission.',
   };
   return (
     <div class="state error" role="alert" data-testid="error-state">
-      <h2>{error.code === 'query_syntax' ? 'The query has a syntax error' : 'The search failed'}</h2>
+      <h2>
+        {error.code === 'query_syntax'
+          ? 'The query has a syntax error'
+          : error.code === 'forbidden'
+            ? 'Not allowed'
+            : 'The search failed'}
+      </h2>
       <p class="error-message">{error.message}</p>
       <p>{advice[error.code] ?? 'Retry; if it keeps failing, the server log says why.'}</p>
-      {error.code !== 'query_syntax' && (
+      {error.code !== 'query_syntax' && error.code !== 'forbidden' && (
         <button type="button" class="primary" onClick={onRetry}>
           Retry
         </button>
