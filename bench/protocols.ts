@@ -1,5 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { compressSync } from 'snappy';
 import { PushRequest } from '../src/protocols/loki/proto/push.js';
 import { ExportLogsServiceRequest } from '../src/protocols/otlp/proto/index.js';
@@ -10,7 +13,8 @@ import { records } from './generate.js';
  * Ingest rate per shipper protocol, as a ratio to plain `/api/v1/logs` measured in the same run
  * (target ≥ 0.7 for every HTTP protocol). The same generated records are encoded once per
  * protocol before timing (NDJSON, ES bulk, Loki JSON, Loki protobuf+snappy, OTLP JSON, OTLP
- * protobuf); each protocol then gets a fresh server and `clients` keep-alive connections posting
+ * protobuf), plus the NDJSON again against a server with access control on (a Bearer key checked
+ * on every request); each protocol then gets a fresh server and `clients` keep-alive connections posting
  * batches (after an untimed warm-up of up to 20 of them), counting acknowledged records only.
  * Rounds run baseline, protocols (rotated), baseline; each ratio is the median over rounds.
  *
@@ -36,6 +40,8 @@ export interface Encoded {
   bodies: Buffer[];
   /** Success status the protocol answers. */
   ok: number;
+  /** Extra `sawmill serve` flags for this row's server (access control on). */
+  serverArgs?: string[];
 }
 
 export interface ProtocolRow {
@@ -262,10 +268,12 @@ async function cpuSeconds(pid: number): Promise<number> {
 }
 
 /** Waits until the spool has handed everything to the store (buffer depth 0 in /metrics). */
-async function drained(port: number): Promise<void> {
+async function drained(port: number, headers: Record<string, string>): Promise<void> {
   const deadline = Date.now() + 120_000;
+  // With access control on, /metrics takes the same key (the bench's key is an admin's).
+  const auth: Record<string, string> = headers.authorization ? { authorization: headers.authorization } : {};
   for (;;) {
-    const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+    const text = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: auth }).then((r) => r.text());
     if (/^sawmill_buffer_depth_bytes 0$/m.test(text)) return;
     if (Date.now() > deadline) throw new Error('the spool did not drain within 120 s');
     await new Promise((r) => setTimeout(r, 50));
@@ -278,16 +286,16 @@ export async function measure(
   clients: number,
   log: (m: string) => void,
 ): Promise<ProtocolRow> {
-  const server = await startSawmill('sawmill-bench-proto-');
+  const server = await startSawmill('sawmill-bench-proto-', enc.serverArgs);
   try {
     // Warm-up, untimed: a fresh process runs cold (JIT) for its first requests.
     const warm = Math.max(1, Math.min(20, Math.floor(enc.bodies.length / 10)));
     await postBodies(server.port, { ...enc, bodies: enc.bodies.slice(0, warm) }, clients);
-    await drained(server.port);
+    await drained(server.port, enc.headers);
     const cpuBefore = await cpuSeconds(server.pid);
     const { seconds, retries } = await postBodies(server.port, enc, clients);
     // CPU until every record is loaded into the store, so the cost per record is all of it.
-    await drained(server.port);
+    await drained(server.port, enc.headers);
     const cpu = (await cpuSeconds(server.pid)) - cpuBefore;
     const bytes = enc.bodies.reduce((s, b) => s + b.length, 0);
     const row: ProtocolRow = {
@@ -321,6 +329,17 @@ export async function protocolBench(opts: {
   const recs = [...records(opts.records)] as unknown as Rec[];
   log(`encoding ${recs.length} records into each protocol (${opts.batch}/request)`);
   const [ndjson, ...protocols] = encodeAll(recs, opts.batch);
+  // The same NDJSON with a key checked on every request: what access control costs ingest.
+  const accessDir = await mkdtemp(path.join(tmpdir(), 'sawmill-bench-access-'));
+  const accessFile = path.join(accessDir, 'access.json');
+  const key = randomBytes(32).toString('base64url');
+  await writeFile(accessFile, JSON.stringify({ keys: [{ name: 'bench', role: 'admin', key }] }));
+  protocols.unshift({
+    ...ndjson!,
+    name: '/api/v1/logs (NDJSON), access control on (Bearer key)',
+    headers: { ...ndjson!.headers, authorization: `Bearer ${key}` },
+    serverArgs: ['--access-file', accessFile],
+  });
   // Each round runs the baseline, every protocol (in an order rotated per round, so no protocol
   // always runs right after a server's start-up or in the same slot), and the baseline again;
   // each ratio is against the mean of the round's two baseline runs, and the median over rounds
@@ -379,6 +398,7 @@ export async function protocolBench(opts: {
     ),
     '',
   ].join('\n');
+  await rm(accessDir, { recursive: true, force: true });
   return { rows, baselines, records: recs.length, markdown };
 }
 
