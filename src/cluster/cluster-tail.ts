@@ -34,6 +34,9 @@ export class ClusterTailHub implements TailSource {
   ) {}
 
   async open(): Promise<void> {
+    // While Redis is down ioredis reconnects (and resubscribes) by itself; without a listener each
+    // failed attempt would be printed as an "Unhandled error event".
+    this.subscriber.on('error', () => {});
     this.subscriber.on('message', (_channel: string, text: string) => {
       const a = parseAnnouncement(text);
       if (a) this.announced(a);
