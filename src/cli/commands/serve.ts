@@ -31,6 +31,16 @@ export async function serve(flags: ServeFlags): Promise<void> {
     ? `access control on: ${config.access.policy.byName.size} keys from ${config.access.file}`
     : 'access control off';
   process.stderr.write(`sawmill listening on ${server.url} (${where}; ${access})\n`);
+  const closed = [config.syslog.port === null && 'syslog', config.gelf.port === null && 'GELF'].filter(
+    Boolean,
+  );
+  if (config.access && closed.length > 0) {
+    // Off by default with access control, since they carry no key: say so, or logger/rsyslog
+    // would just see a refused connection.
+    process.stderr.write(
+      `${closed.join(' and ')} over TCP/UDP: off (they carry no key; --syslog-port / --gelf-port opens them, docs/access.md)\n`,
+    );
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) process.exit(1); // a second signal: give up waiting
