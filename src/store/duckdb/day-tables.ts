@@ -51,16 +51,16 @@ export class DayTables {
     return this.visible.length;
   }
 
-  /** The day's table, created (and the view widened) inside the caller's transaction if new (`created`). */
-  async ensure(w: DuckDBConnection, day: string): Promise<Partition & { created: boolean }> {
+  /** The day's table, created (and the view widened) inside the caller's transaction if new. */
+  async ensure(w: DuckDBConnection, day: string): Promise<Partition> {
     const p = partitionForDay(day);
     this.touch(p.table);
     const known = this.all.find((q) => q.table === p.table);
-    if (known) return { ...known, created: false };
+    if (known) return known;
     await w.run(`CREATE TABLE IF NOT EXISTS ${p.table} (${COLUMNS_DDL})`);
     this.all = [...this.all, p].sort((a, b) => b.start - a.start);
     await w.run(this.viewSql());
-    return { ...p, created: true };
+    return p;
   }
 
   /** Drop the tables wholly before `cutoff` from both lists (the caller drops them in SQL). */

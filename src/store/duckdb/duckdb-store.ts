@@ -30,14 +30,6 @@ import { BlockIndex, type BlockView, blockCondition } from './blocks.js';
 import { type DayKey, DayResults } from './day-results.js';
 import { type Branch, type DaySnapshot, DayTables, wholeTable } from './day-tables.js';
 import { LOADED_DDL, Loader } from './loader.js';
-import {
-  MessageTemplates,
-  TEMPLATE_GRAIN,
-  templateCountsSql,
-  templateGrainBoundsSql,
-  templateQuery,
-  wholeGrains,
-} from './message-templates.js';
 import { migrateColumns } from './migrate.js';
 import { ConnectionPool } from './pool.js';
 import { applyRetention } from './retention.js';
@@ -58,11 +50,6 @@ export interface DuckDbStoreOptions {
    * the benchmark's with/without comparison.
    */
   tokenFilters?: boolean;
-  /**
-   * Message template counts (message-templates.ts); on unless SAWMILL_MESSAGE_TEMPLATES=off,
-   * which exists for the benchmark's with/without comparison.
-   */
-  messageTemplates?: boolean;
   /** Rows per token-filter block (blocks.ts); tests make it small. */
   tokenFilterBlockRows?: number;
   /**
@@ -93,7 +80,6 @@ export class DuckDbStore implements Store {
   private writer!: DuckDBConnection;
   private pool!: ConnectionPool;
   private readonly days = new DayTables();
-  private readonly templates: MessageTemplates;
   private readonly attributes = new AttributeCatalog();
   private loader!: Loader;
   private readonly blocks: BlockIndex;
@@ -109,8 +95,6 @@ export class DuckDbStore implements Store {
   searchWindows = 0;
   /** Queries of newest-first time slices (diagnostics and tests). */
   sliceQueries = 0;
-  /** Histograms and time bounds answered from the message templates' counts (tests read it). */
-  templateAnswers = 0;
   /** Day tables read with ASCII word classes (diagnostics and tests). */
   asciiReads = 0;
 
@@ -118,9 +102,6 @@ export class DuckDbStore implements Store {
     this.blocks = new BlockIndex(
       opts.tokenFilters ?? process.env.SAWMILL_TOKEN_FILTERS !== 'off',
       opts.tokenFilterBlockRows,
-    );
-    this.templates = new MessageTemplates(
-      opts.messageTemplates ?? process.env.SAWMILL_MESSAGE_TEMPLATES !== 'off',
     );
     const cost = opts.dayResultsCost ?? 1_000_000;
     this.dayResults = cost > 0 ? new DayResults(this.days, cost) : null;
@@ -150,11 +131,10 @@ export class DuckDbStore implements Store {
     await this.days.refresh(w);
     await this.attributes.open(w);
     await openRollup(w);
-    await this.templates.open(w);
     await this.blocks.open(w, this.days.tableNames());
     const newest = (await w.runAndReadAll(`SELECT epoch_us(max(ts)) FROM ${VIEW}`)).getRows()[0]![0];
     this.maxTs = newest === null ? undefined : Number(newest as bigint);
-    this.loader = new Loader(w, this.days, this.blocks, this.templates, path.join(this.opts.dir, 'scratch'));
+    this.loader = new Loader(w, this.days, this.blocks, path.join(this.opts.dir, 'scratch'));
     this.pool = await ConnectionPool.create(this.instance, this.opts.readers ?? 4);
   }
 
@@ -392,8 +372,6 @@ export class DuckDbStore implements Store {
    * all; each day's answer is kept in the day-results cache while the day is unchanged.
    */
   async timeBounds(p: QueryParams): Promise<{ from: number; to: number } | null> {
-    const fromTemplates = await this.templateBounds(p);
-    if (fromTemplates !== undefined) return fromTemplates;
     const w = this.where(p);
     const days = this.days.snapshot();
     const view = this.blocks.view();
@@ -546,10 +524,7 @@ export class DuckDbStore implements Store {
     const days = this.days.snapshot();
     let rows: DuckDBValue[][];
     const levels = rollupLevels(p.query);
-    const fromTemplates = await this.templateHistogram(p.query, w.from, w.to, interval);
-    if (fromTemplates !== null) {
-      rows = fromTemplates;
-    } else if (levels !== null && interval % MINUTE === 0) {
+    if (levels !== null && interval % MINUTE === 0) {
       const params: DuckDBValue[] = [];
       const source = days.source(w.from, w.to, wholeTable);
       if (source === null) return [];
@@ -587,116 +562,6 @@ export class DuckDbStore implements Store {
       b.total += n;
     }
     return [...buckets.values()].sort((a, b) => a.ts - b.ts).slice(0, MAX_BUCKETS);
-  }
-
-  /**
-   * Whether the message templates (message-templates.ts) can count `query` over [from, to]:
-   * it is a digit-free word or phrase, every day table in range is counted whole, and (a bare
-   * value also matching keyword fields) no record there has it as a keyword value.
-   */
-  private async templatesCount(
-    query: QueryNode,
-    from: number | undefined,
-    to: number | undefined,
-  ): Promise<{ message: QueryNode; days: DaySnapshot } | null> {
-    const tq = templateQuery(query);
-    if (!tq) return null;
-    const days = this.days.snapshot();
-    if (!this.templates.coversAll(days.overlapping(from, to).map((p) => p.table))) return null;
-    if (tq.keywords) {
-      const source = days.source(from, to, wholeTable);
-      if (source === null) return { message: tq.message, days };
-      const params: DuckDBValue[] = [];
-      const rows = await this.pool.rows(
-        `SELECT count(*) FROM ${source} WHERE ${timeRange(from, to, params)} AND ${compileWhere(tq.keywords, this.attributes.dialect, params)}`,
-        params,
-        this.opts.queryTimeoutMs,
-      );
-      if (Number(rows[0]![0] as bigint) > 0) return null;
-    }
-    return { message: tq.message, days };
-  }
-
-  /**
-   * A word or phrase histogram from the template counts: whole grains summed, the partial grains
-   * at the range's ends scanned. Null when the templates cannot answer (`templatesCount`) or the
-   * interval is not whole grains.
-   */
-  private async templateHistogram(
-    query: QueryNode,
-    from: number | undefined,
-    to: number | undefined,
-    interval: number,
-  ): Promise<DuckDBValue[][] | null> {
-    if (interval % TEMPLATE_GRAIN !== 0) return null;
-    const t = await this.templatesCount(query, from, to);
-    if (!t) return null;
-    let { lo, hi } = wholeGrains(from, to);
-    if (lo !== undefined && hi !== undefined && lo >= hi) lo = hi = to! + 1; // no whole grain: one edge
-    const params: DuckDBValue[] = [];
-    const rows = await this.pool.rows(
-      templateCountsSql(this.attributes.dialect, t.message, interval, lo, hi, params),
-      params,
-      this.opts.queryTimeoutMs,
-    );
-    const edges: Array<[number, number]> = [];
-    if (from !== undefined && from < lo!) edges.push([from, lo! - 1]);
-    if (to !== undefined && hi! <= to) edges.push([hi!, to]);
-    for (const [a, b] of edges) {
-      const source = t.days.source(a, b, wholeTable);
-      if (source === null) continue;
-      const ps: DuckDBValue[] = [interval];
-      const edgeRows = await this.pool.rows(
-        `SELECT (epoch_us(ts) // $1::BIGINT) * $1::BIGINT, level, count(*) FROM ${source}
-         WHERE ${timeRange(a, b, ps)} AND ${compileWhere(query, this.attributes.dialect, ps)} GROUP BY ALL`,
-        ps,
-        this.opts.queryTimeoutMs,
-      );
-      rows.push(...edgeRows);
-    }
-    this.templateAnswers++;
-    return rows;
-  }
-
-  /**
-   * Oldest and newest match of a word or phrase over all time from the template counts: the
-   * oldest and newest grain holding one, then those two grains scanned. Undefined when the
-   * templates cannot answer (a bounded range, or `templatesCount`).
-   */
-  private async templateBounds(p: QueryParams): Promise<{ from: number; to: number } | null | undefined> {
-    if (p.from !== undefined || p.to !== undefined) return undefined;
-    const t = await this.templatesCount(p.query, undefined, undefined);
-    if (!t) return undefined;
-    const params: DuckDBValue[] = [];
-    const [grains] = await this.pool.rows(
-      templateGrainBoundsSql(this.attributes.dialect, t.message, undefined, undefined, params),
-      params,
-      this.opts.queryTimeoutMs,
-    );
-    if (grains![0] === null) {
-      this.templateAnswers++;
-      return null;
-    }
-    const edge = async (grain: number, fn: 'min' | 'max'): Promise<number | null> => {
-      const [a, b] = [grain, grain + TEMPLATE_GRAIN - 1];
-      const source = t.days.source(a, b, wholeTable);
-      if (source === null) return null;
-      const ps: DuckDBValue[] = [];
-      const [row] = await this.pool.rows(
-        `SELECT epoch_us(${fn}(ts)) FROM ${source} WHERE ${timeRange(a, b, ps)} AND ${compileWhere(p.query, this.attributes.dialect, ps)}`,
-        ps,
-        this.opts.queryTimeoutMs,
-      );
-      return row![0] === null ? null : Number(row![0] as bigint);
-    };
-    const [oldest, newest] = await Promise.all([
-      edge(Number(grains![0] as bigint), 'min'),
-      edge(Number(grains![1] as bigint), 'max'),
-    ]);
-    // The counts said both grains hold a match; a load or retention in between may disagree.
-    if (oldest === null || newest === null) return undefined;
-    this.templateAnswers++;
-    return { from: oldest, to: newest };
   }
 
   async fields(p: FieldsParams): Promise<FieldSummary[]> {
@@ -752,7 +617,7 @@ export class DuckDbStore implements Store {
   }
 
   applyRetention(cutoff: number): Promise<number> {
-    return this.exclusive(() => applyRetention(this.writer, this.days, this.blocks, this.templates, cutoff));
+    return this.exclusive(() => applyRetention(this.writer, this.days, this.blocks, cutoff));
   }
 
   /** DuckDB's memory by tag (its buffer manager's view: what `memory_limit` bounds), bytes. */
@@ -856,14 +721,6 @@ function branching(
     const where = w.sql(params, ascii !== null);
     return `SELECT ${columns} FROM ${table} WHERE ${blk === null ? where : `${blk} AND ${where}`}`;
   };
-}
-
-/** `ts` within [from, to] (inclusive µs, either open), its values appended to `params`. */
-function timeRange(from: number | undefined, to: number | undefined, params: DuckDBValue[]): string {
-  const c = ['true'];
-  if (from !== undefined) c.push(`ts >= make_timestamp($${params.push(from)}::BIGINT)`);
-  if (to !== undefined) c.push(`ts <= make_timestamp($${params.push(to)}::BIGINT)`);
-  return c.join(' AND ');
 }
 
 function max(a?: number, b?: number): number | undefined {

@@ -4,7 +4,6 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { type LoadBatch, type PartBounds, widenBounds } from '../store.js';
 import type { BlockIndex } from './blocks.js';
 import type { DayTables } from './day-tables.js';
-import type { MessageTemplates } from './message-templates.js';
 import { compactRollup, rollupInsertSql } from './rollup.js';
 import { NDJSON_COLUMNS, NDJSON_PROJECTION } from './schema.js';
 
@@ -32,8 +31,7 @@ export interface Loaded {
 /**
  * Loads batches of NDJSON lines into the day tables, each batch in one transaction on the
  * writer connection that also records the batch's keys (a key already recorded is skipped: that
- * is what makes redelivery after a crash harmless), the rows' minute counts (rollup.ts) and their
- * message templates' counts (message-templates.ts).
+ * is what makes redelivery after a crash harmless) and the rows' minute counts (rollup.ts).
  */
 export class Loader {
   private scratchSeq = 0;
@@ -43,7 +41,6 @@ export class Loader {
     private readonly w: DuckDBConnection,
     private readonly days: DayTables,
     private readonly blocks: BlockIndex,
-    private readonly templates: MessageTemplates,
     /** Where lines that arrive in memory are written for read_ndjson. */
     private readonly scratchDir: string,
   ) {}
@@ -97,7 +94,6 @@ export class Loader {
       if (++this.loads % HOUSEKEEPING_EVERY_LOADS === 0) {
         await w.run(`DELETE FROM ${LOADED_TABLE} WHERE loaded_at < now() - ${KEEP_LOADED_KEYS}`);
         await compactRollup(w);
-        await this.templates.compact(w);
       }
       await w.run('COMMIT');
       this.days.committed();
@@ -108,7 +104,6 @@ export class Loader {
       this.blocks.rolledBack();
       // A day table created inside the failed transaction does not exist any more.
       await this.days.refresh(w);
-      await this.templates.refresh(w);
       throw err;
     } finally {
       await Promise.all(scratch.map((f) => rm(f, { force: true })));
@@ -131,10 +126,7 @@ export class Loader {
        FROM (SELECT ${NDJSON_PROJECTION} FROM ${readNdjson(files)} ORDER BY ts, id)`,
     );
     const ids = [String(bounds.firstId), String(bounds.lastId)];
-    const newRows = 'id BETWEEN $1::UBIGINT AND $2::UBIGINT';
-    await this.w.run(rollupInsertSql(p.table, newRows), ids);
-    const load = { tables: [p.table], created: p.created ? [p.table] : [], rows: res.rowsChanged };
-    await this.templates.count(this.w, load, p.table, newRows, ids);
+    await this.w.run(rollupInsertSql(p.table, 'id BETWEEN $1::UBIGINT AND $2::UBIGINT'), ids);
     await this.blocks.build(this.w, p.table, blk, res.rowsChanged);
     return { inserted: res.rowsChanged, maxTs: bounds.maxTs };
   }
@@ -152,12 +144,8 @@ export class Loader {
     ).getRows();
     const maxTs = Math.max(Number.NEGATIVE_INFINITY, ...summary.map((r) => Number(r[1] as bigint)));
     let inserted = 0;
-    const tables: string[] = [];
-    const created: string[] = [];
     for (const [day] of summary) {
       const p = await this.days.ensure(w, day as string);
-      tables.push(p.table);
-      if (p.created) created.push(p.table);
       const where = summary.length === 1 ? '' : `WHERE strftime(ts, '%Y-%m-%d') = $1`;
       const blk = await this.blocks.firstBlock(w, p.table);
       const res = await w.run(
@@ -169,7 +157,6 @@ export class Loader {
       await this.blocks.build(w, p.table, blk, res.rowsChanged);
     }
     await w.run(rollupInsertSql('incoming'));
-    await this.templates.count(w, { tables, created, rows: inserted }, 'incoming', 'true', []);
     await w.run('DROP TABLE incoming');
     return { inserted, maxTs };
   }

@@ -1,25 +1,22 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { BlockIndex } from './blocks.js';
 import type { DayTables } from './day-tables.js';
-import type { MessageTemplates } from './message-templates.js';
 import { MINUTE, ROLLUP_TABLE, rollupInsertSql } from './rollup.js';
 import { VIEW } from './schema.js';
 
 /**
  * Remove every record older than `cutoff` (µs) in one transaction: whole day tables are
  * dropped (cheap: their blocks are freed), the one boundary day is trimmed with a DELETE, and
- * the minute rollup and the template counts forget what the cutoff reaches into, then recount
- * what is left of the cutoff's own minute or grain. Returns the number of records removed.
+ * the minute rollup forgets the minutes the cutoff reaches into, then recounts what is left of
+ * the cutoff's own minute. Returns the number of records removed.
  */
 export async function applyRetention(
   w: DuckDBConnection,
   days: DayTables,
   blocks: BlockIndex,
-  templates: MessageTemplates,
   cutoff: number,
 ): Promise<number> {
   let removed = 0;
-  const dropped: string[] = [];
   await w.run('BEGIN TRANSACTION');
   try {
     for (const p of days.writerView()) {
@@ -28,7 +25,6 @@ export async function applyRetention(
           (await w.runAndReadAll(`SELECT count(*) FROM ${p.table}`)).getRows()[0]![0] as bigint,
         );
         await w.run(`DROP TABLE ${p.table}`);
-        dropped.push(p.table);
       } else if (p.start < cutoff) {
         days.touch(p.table);
         const res = await w.run(`DELETE FROM ${p.table} WHERE ts < make_timestamp($1::BIGINT)`, [cutoff]);
@@ -42,8 +38,6 @@ export async function applyRetention(
       rollupInsertSql(VIEW, 'ts >= make_timestamp($1::BIGINT) AND ts < make_timestamp($2::BIGINT)'),
       [cutoff, boundary],
     );
-    await templates.uncover(w, dropped);
-    await templates.retain(w, cutoff, VIEW);
     for (const sql of BlockIndex.retentionSql()) await w.run(sql, [cutoff]);
     await w.run('COMMIT');
     days.committed();
@@ -51,7 +45,6 @@ export async function applyRetention(
   } catch (err) {
     await w.run('ROLLBACK').catch(() => {});
     await days.refresh(w);
-    await templates.refresh(w);
     throw err;
   }
   return removed;
