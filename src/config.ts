@@ -136,8 +136,9 @@ export function loadConfig(flags: ServeFlags = {}, env: NodeJS.ProcessEnv = proc
 }
 
 /**
- * `0` or `off` turns a listener off. Unset, it takes its default port (null: off) — or an ephemeral one when
- * the HTTP port is 0 too (tests run many servers at once and must not fight over 5140/12201).
+ * `0` or `off` turns a listener off. Unset, it takes its default port (null: off) — or an
+ * ephemeral one when the HTTP port is 0 too (tests run many servers at once and must not fight
+ * over 5140/12201).
  */
 function socketPort(
   name: string,
