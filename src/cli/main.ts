@@ -6,6 +6,7 @@ import { keygen } from './commands/keygen.js';
 import { search } from './commands/search.js';
 import { serve } from './commands/serve.js';
 import { tail } from './commands/tail.js';
+import { whoami } from './commands/whoami.js';
 import { CliError, type ClientOptions } from './http.js';
 
 /** The `sawmill` command: wiring only; each subcommand lives in commands/. */
@@ -50,6 +51,11 @@ program
   .requiredOption('--name <name>', 'key name (also the user name for basic auth)')
   .option('--role <role>', 'admin | editor | viewer | ingest, or a role of the access file', 'viewer')
   .action((flags: { name: string; role: string }) => keygen(flags));
+
+program
+  .command('whoami')
+  .description("the key's name, role, permissions and filter, as the server sees it")
+  .action(() => whoami(client()));
 
 program
   .command('search')

@@ -133,6 +133,18 @@ describe('the CLI with a key', () => {
     expect(notAllowed.stderr).toMatch(/needs the "ingest" permission/);
   });
 
+  it('whoami names the key, its role and permissions, and fails without a valid one', async () => {
+    const me = await runCli(s.url, ['--token', VIEWER, 'whoami']);
+    expect(me.code).toBe(0);
+    expect(me.stdout).toBe(`bob (role viewer) at ${s.url}\npermissions: read\n`);
+    const wrong = await runCli(s.url, ['--token', 'not-a-valid-key-000', 'whoami']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/the key is not valid/);
+    const none = await runCli(s.url, ['whoami']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/has access control: pass a key with --token or SAWMILL_TOKEN/);
+  });
+
   it('keygen makes a key whose entry (only a SHA-256) lets it in', async () => {
     const out = await runCli(s.url, ['keygen', '--name', 'carol', '--role', 'viewer']);
     expect(out.code).toBe(0);
