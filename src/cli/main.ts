@@ -50,7 +50,8 @@ program
   .description('make a new access key and the entry for the access file (docs/access.md)')
   .requiredOption('--name <name>', 'key name (also the user name for basic auth)')
   .option('--role <role>', 'admin | editor | viewer | ingest, or a role of the access file', 'viewer')
-  .action((flags: { name: string; role: string }) => keygen(flags));
+  .option('--file <file>', 'add the entry to this access file (created if missing)')
+  .action((flags: { name: string; role: string; file?: string }) => keygen(flags));
 
 program
   .command('whoami')

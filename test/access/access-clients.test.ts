@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, errors } from '@elastic/elasticsearch';
@@ -143,6 +143,37 @@ describe('the CLI with a key', () => {
     const none = await runCli(s.url, ['whoami']);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/has access control: pass a key with --token or SAWMILL_TOKEN/);
+  });
+
+  it('keygen --file adds the entry to an access file, refusing what would break it', async () => {
+    const file = path.join(dir, 'grown.json');
+    await writeFile(
+      file,
+      JSON.stringify({ roles: { pay: { permissions: ['read'], filter: 'resourceId:p-*' } }, keys: [] }),
+    );
+    const added = await runCli(s.url, ['keygen', '--name', 'dora', '--role', 'pay', '--file', file]);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(
+      /added "dora" \(role pay\) to .*grown\.json; a running server picks it up on SIGHUP/,
+    );
+    const key = /\n {2}(\S+)\n/.exec(added.stdout)![1]!;
+    const doc = JSON.parse(await readFile(file, 'utf8'));
+    expect(doc.roles.pay.filter).toBe('resourceId:p-*'); // the rest of the file is kept
+    expect(doc.keys).toEqual([
+      { name: 'dora', role: 'pay', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    ]);
+    expect(JSON.stringify(doc)).not.toContain(key);
+
+    const twice = await runCli(s.url, ['keygen', '--name', 'dora', '--file', file]);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toMatch(/the name is used twice; nothing changed/);
+    const unknownRole = await runCli(s.url, ['keygen', '--name', 'eve', '--role', 'root', '--file', file]);
+    expect(unknownRole.stderr).toMatch(/"role" must be one of .*; nothing changed/);
+    expect(JSON.parse(await readFile(file, 'utf8')).keys).toHaveLength(1);
+
+    const fresh = path.join(dir, 'new.json');
+    expect((await runCli(s.url, ['keygen', '--name', 'fay', '--file', fresh])).code).toBe(0);
+    expect(JSON.parse(await readFile(fresh, 'utf8')).keys[0]).toMatchObject({ name: 'fay', role: 'viewer' });
   });
 
   it('keygen makes a key whose entry (only a SHA-256) lets it in', async () => {
