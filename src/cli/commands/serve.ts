@@ -28,7 +28,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
     ? `role ${config.cluster.roles.join(',')}, cluster ${config.cluster.name}`
     : `data: ${config.dataDir}`;
   const access = config.access
-    ? `access control on: ${config.access.policy.byName.size} keys from ${config.access.file}`
+    ? `access control on: ${keys(config.access.policy.byName.size)} from ${config.access.file}`
     : 'access control off';
   process.stderr.write(`sawmill listening on ${server.url} (${where}; ${access})\n`);
   const closed = [config.syslog.port === null && 'syslog', config.gelf.port === null && 'GELF'].filter(
@@ -61,7 +61,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
     process.on('SIGHUP', () => {
       try {
         const p = control.reload();
-        process.stderr.write(`SIGHUP: access file reloaded, ${p.byName.size} keys from ${control.file}\n`);
+        process.stderr.write(`SIGHUP: access file reloaded, ${keys(p.byName.size)} from ${control.file}\n`);
       } catch (err) {
         process.stderr.write(`SIGHUP: kept the previous keys: ${(err as Error).message}\n`);
       }
@@ -70,3 +70,5 @@ export async function serve(flags: ServeFlags): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
+
+const keys = (n: number) => `${n} key${n === 1 ? '' : 's'}`;
