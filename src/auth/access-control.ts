@@ -3,7 +3,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Metrics } from '../metrics.js';
 import type { QueryNode } from '../query/ast.js';
 import { ApiError } from '../server/errors.js';
-import { authenticate, presentedCredentials, SESSION_COOKIE, verifySession } from './credentials.js';
+import {
+  authenticate,
+  type Presented,
+  presentedCredentials,
+  SESSION_COOKIE,
+  verifySession,
+} from './credentials.js';
 import type { AccessControl, AccessKey, AccessPolicy } from './policy.js';
 import { type Access, accessOf } from './route-access.js';
 
@@ -44,13 +50,13 @@ export function installAccessControl(
   app.addHook('onRequest', async (req, reply) => {
     const rule = req.routeOptions.config.access;
     if (rule === undefined) return; // no such route: the 404 handler answers
-    req.principal = identify(access.policy, req);
+    const presented = presentedCredentials(req.headers.authorization);
+    req.principal = identify(access.policy, req, presented);
     if (rule === 'public') return;
     if (!req.principal) {
       // Bearer, not Basic: a Basic challenge would make browsers pop up their own password dialog.
       void reply.header('www-authenticate', 'Bearer realm="sawmill"');
       metrics.accessDenied.inc({ status: '401' });
-      const presented = presentedCredentials(req.headers.authorization);
       throw new ApiError(
         'unauthorized',
         presented.kind === 'malformed'
@@ -75,8 +81,7 @@ export function installAccessControl(
  * UI's own origin: with SameSite=Strict browsers do not send it cross-site anyway, and checking
  * Origin covers older ones.
  */
-function identify(policy: AccessPolicy, req: FastifyRequest): AccessKey | null {
-  const presented = presentedCredentials(req.headers.authorization);
+function identify(policy: AccessPolicy, req: FastifyRequest, presented: Presented): AccessKey | null {
   if (presented.kind !== 'none') return authenticate(policy, presented);
   const cookieHeader = req.headers.cookie;
   if (!cookieHeader) return null;

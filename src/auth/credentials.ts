@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { type AccessKey, type AccessPolicy, keyOf } from './policy.js';
+import { type AccessKey, type AccessPolicy, KEY_NAME_CHARS, keyOf } from './policy.js';
 
 /**
  * How a request proves who it is. Programs send the key in `Authorization`, in whichever form
@@ -54,8 +54,10 @@ export function issueSession(key: AccessKey, nowMs = Date.now()): string {
   return `${payload}.${mac(key, payload).toString('base64url')}`;
 }
 
+const SESSION_TOKEN = new RegExp(`^(${KEY_NAME_CHARS})\\.(\\d{1,12})\\.([A-Za-z0-9_-]{43})$`);
+
 export function verifySession(policy: AccessPolicy, token: string, nowMs = Date.now()): AccessKey | null {
-  const m = /^([A-Za-z0-9_.@-]{1,64})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  const m = SESSION_TOKEN.exec(token);
   if (!m) return null;
   const key = policy.byName.get(m[1]!);
   if (!key || Number(m[2]) * 1000 <= nowMs) return null;

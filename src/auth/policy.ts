@@ -13,15 +13,6 @@ import { parseQuery, QuerySyntaxError } from '../query/parse.js';
 export const PERMISSIONS = ['ingest', 'read', 'save', 'metrics', 'admin'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-/** What each permission allows; the route table is in route-access.ts. */
-export const PERMISSION_MEANING: Record<Permission, string> = {
-  ingest: 'send logs (every ingest endpoint and protocol)',
-  read: 'search, histogram, fields, context, live tail, export, list saved searches',
-  save: 'create and delete saved searches',
-  metrics: 'read /metrics',
-  admin: 'dead-letter admin (cluster mode)',
-};
-
 /** Roles every access file has; a file may add its own but not redefine these. */
 export const BUILT_IN_ROLES: Record<string, readonly Permission[]> = {
   admin: PERMISSIONS,
@@ -45,15 +36,13 @@ export interface AccessKey {
 }
 
 export interface AccessPolicy {
-  /** Where it was read from, for messages. */
-  source: string;
   byDigest: ReadonlyMap<string, AccessKey>;
   byName: ReadonlyMap<string, AccessKey>;
-  roles: ReadonlyMap<string, Role>;
 }
 
 /** A key name is also the user name of HTTP basic auth, so no `:`; short and printable. */
-export const KEY_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
+export const KEY_NAME_CHARS = '[A-Za-z0-9_.@-]{1,64}';
+export const KEY_NAME = new RegExp(`^${KEY_NAME_CHARS}$`);
 /** Shorter secrets could be guessed; `sawmill keygen` makes 256-bit ones. */
 const MIN_SECRET_LENGTH = 16;
 
@@ -182,7 +171,7 @@ export function parseAccessPolicy(json: unknown, source: string): AccessPolicy {
     byDigest.set(hex, key);
     byName.set(name, key);
   }
-  return { source, byDigest, byName, roles };
+  return { byDigest, byName };
 }
 
 /** The key whose secret this is, optionally also checking the name it was sent with. */

@@ -140,11 +140,9 @@ export const api = {
     ),
   signOut: () => request<void>('/api/v1/session', { method: 'DELETE' }, true),
   /**
-   * For the live tail's EventSource, which cannot see a status: asks whether the session still
-   * holds, and ends it in the UI when the server no longer knows it.
+   * False (and the sign-in screen shown) when access control is on and nobody is signed in: for
+   * what cannot see a 401 itself (the live tail's EventSource, a download).
    */
-  recheckSession: () => api.sessionHolds().then(() => undefined),
-  /** False (and the sign-in screen shown) when access control is on and nobody is signed in. */
   sessionHolds: () =>
     request<Session>('/api/v1/session').then(
       (s) => {

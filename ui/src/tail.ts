@@ -26,7 +26,7 @@ export function useTail(enabled: boolean, q: string, onRecords: (records: LogRec
       if (es.readyState !== EventSource.CLOSED) return setStatus('reconnecting');
       setStatus('off');
       // A stream refused for good (EventSource does not say why): perhaps the session ended.
-      void api.recheckSession();
+      void api.sessionHolds();
     };
     es.addEventListener('record', (e) => {
       batch.push(JSON.parse((e as MessageEvent<string>).data) as LogRecord);

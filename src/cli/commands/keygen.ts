@@ -15,11 +15,9 @@ export async function keygen(flags: { name: string; role: string; file?: string 
   const key = randomBytes(32).toString('base64url');
   const entry = { name: flags.name, role: flags.role, sha256: sha256(key).toString('hex') };
   const out = process.stdout;
+  const shown = `key (give it to its user; it is not stored anywhere):\n  ${key}\n`;
   if (!flags.file) {
-    out.write(
-      `key (give it to its user; it is not stored anywhere):\n  ${key}\n` +
-        `entry for the "keys" list of the access file:\n  ${JSON.stringify(entry)}\n`,
-    );
+    out.write(`${shown}entry for the "keys" list of the access file:\n  ${JSON.stringify(entry)}\n`);
     return;
   }
   const file = flags.file;
@@ -44,7 +42,6 @@ export async function keygen(flags: { name: string; role: string; file?: string 
   await writeFile(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
   await rename(tmp, file);
   out.write(
-    `key (give it to its user; it is not stored anywhere):\n  ${key}\n` +
-      `added "${flags.name}" (role ${flags.role}) to ${file}; a running server picks it up on SIGHUP (kill -HUP <pid>)\n`,
+    `${shown}added "${flags.name}" (role ${flags.role}) to ${file}; a running server picks it up on SIGHUP (kill -HUP <pid>)\n`,
   );
 }

@@ -19,6 +19,9 @@ const GRPC = {
   UNAUTHENTICATED: 16,
 } as const;
 
+/** 4xx statuses that have a gRPC code of their own (access control); other 4xx are INVALID_ARGUMENT. */
+const CLIENT_ERROR_CODES: Record<number, number> = { 401: GRPC.UNAUTHENTICATED, 403: GRPC.PERMISSION_DENIED };
+
 /** At most this many per-record reasons are spelled out in `partialSuccess.errorMessage`. */
 const LISTED_ERRORS = 10;
 
@@ -44,14 +47,7 @@ export function registerOtlpRoutes(app: FastifyInstance, ctx: IngestContext): vo
         void reply.header('retry-after', String(err.retryAfterSeconds));
       } else if (err instanceof ApiError) {
         status = err.status;
-        code =
-          status >= 500
-            ? GRPC.UNAVAILABLE
-            : status === 401
-              ? GRPC.UNAUTHENTICATED
-              : status === 403
-                ? GRPC.PERMISSION_DENIED
-                : GRPC.INVALID_ARGUMENT;
+        code = status >= 500 ? GRPC.UNAVAILABLE : (CLIENT_ERROR_CODES[status] ?? GRPC.INVALID_ARGUMENT);
         message = err.message;
         if (err.retryAfter !== undefined) void reply.header('retry-after', String(err.retryAfter));
       } else {
