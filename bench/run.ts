@@ -123,7 +123,10 @@ async function main(): Promise<void> {
 
   // `--ab`: the same ingest into a server without token filters first, kept for the queries.
   const off = has('ab') ? await ingestInto(all, { ...process.env, SAWMILL_TOKEN_FILTERS: 'off' }) : null;
-  const { server, ingest, allSearchableS, cpuUsPerRecord, memoryPeak } = await ingestInto(all, process.env);
+  const { server, ingest, allSearchableS, cpuUsPerRecord, memoryPeak, patterns } = await ingestInto(
+    all,
+    process.env,
+  );
   const { port } = server;
   const base = `http://127.0.0.1:${port}`;
   const rssAfterIngest = await peakRssMb(server.pid!);
@@ -205,6 +208,7 @@ async function main(): Promise<void> {
       baselineNull,
       engine,
       allSearchableS,
+      patterns,
       bytesPerRecord,
       peakRss,
       rssAfterIngest,
@@ -250,7 +254,40 @@ async function ingestInto(all: Buffer[], env: NodeJS.ProcessEnv) {
   // depend on what else the shared machine runs meanwhile.
   const cpuUsPerRecord = (((await cpuSeconds(server.pid!)) - cpuBefore) * 1e6) / size;
   log(`server CPU ${cpuUsPerRecord.toFixed(1)} µs/record${label}`);
-  return { server, ingest, allSearchableS, cpuUsPerRecord, memoryPeak };
+  const patterns = await patternsCounted(base, server.pid!);
+  if (patterns) {
+    log(
+      `message patterns of ${patterns.days} closed days counted ${patterns.seconds.toFixed(1)} s after all searchable (server CPU ${patterns.cpuSeconds.toFixed(1)} s)`,
+    );
+  }
+  return { server, ingest, allSearchableS, cpuUsPerRecord, memoryPeak, patterns };
+}
+
+/**
+ * Waits until the server has counted the message patterns of every closed day (it does so in the
+ * background, once a day has been quiet for 30 s and loads have stopped: pattern-indexer.ts), so
+ * the queries that follow meet the store a user meets a minute after ingest, not one mid-way.
+ * Null when patterns are off.
+ */
+async function patternsCounted(base: string, pid: number) {
+  const started = performance.now();
+  const cpuBefore = await cpuSeconds(pid);
+  const gauge = async (state: string) => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const m = new RegExp(`^sawmill_message_pattern_days\\{state="${state}"\\} (\\d+)$`, 'm').exec(text);
+    return m ? Number(m[1]) : null;
+  };
+  const deadline = Date.now() + 600_000;
+  for (let waiting = await gauge('waiting'); waiting !== 0; waiting = await gauge('waiting')) {
+    if (waiting === null) return null;
+    if (Date.now() > deadline) throw new Error('timed out waiting for the message patterns');
+    await new Promise((r) => setTimeout(r, 500)); // a scrape costs the server a little: not too often
+  }
+  return {
+    days: (await gauge('counted')) ?? 0,
+    seconds: (performance.now() - started) / 1000,
+    cpuSeconds: (await cpuSeconds(pid)) - cpuBefore,
+  };
 }
 
 /** User + system CPU seconds a process has used (/proc/<pid>/stat, clock ticks of 10 ms). */
@@ -290,6 +327,7 @@ interface ReportInput {
   baselineNull: LoadResult | null;
   engine: { perSecond: number; bytesPerRecord: number } | null;
   allSearchableS: number;
+  patterns: { days: number; seconds: number; cpuSeconds: number } | null;
   bytesPerRecord: number;
   peakRss: number;
   rssAfterIngest: number;
@@ -312,6 +350,7 @@ function renderReport(r: ReportInput): string {
     '|---|---|---|---|',
     `| ingest over HTTP, acknowledged durable | ${Math.round(r.ingest.perSecond).toLocaleString('en')} records/s (${r.ingest.retries} retries) | null sink ${r.baselineNull ? Math.round(r.baselineNull.perSecond).toLocaleString('en') : '—'} records/s → ratio ${ratio?.toFixed(2) ?? '—'} | ≥ 150,000/s: ${mark(r.ingest.perSecond >= 150_000)}; ≥ 0.5 × null sink: ${ratio === null ? '—' : mark(ratio >= 0.5)} |`,
     `| all records searchable after | ${r.allSearchableS.toFixed(1)} s | DuckDB read_ndjson ${r.engine ? Math.round(r.engine.perSecond).toLocaleString('en') : '—'} records/s | — |`,
+    `| message patterns of closed days counted (in the background, before the queries below) | ${r.patterns ? `${r.patterns.days} days, ${r.patterns.seconds.toFixed(1)} s after all searchable (server CPU ${r.patterns.cpuSeconds.toFixed(1)} s)` : 'off'} | — | — |`,
     `| bytes per record on disk | ${r.bytesPerRecord.toFixed(1)} B | DuckDB read_ndjson table ${r.engine?.bytesPerRecord.toFixed(1) ?? '—'} B | ≤ 60: ${mark(r.bytesPerRecord <= 60)} |`,
     `| peak RSS (server) | ${r.peakRss.toFixed(0)} MB (after ingest ${r.rssAfterIngest.toFixed(0)} MB) | — | ≤ 1024 MB: ${mark(r.peakRss <= 1024)} |`,
     `| RSS at its highest sample during ingest (/metrics, every second) | ${renderMemory(r.memoryPeak)} | — | — |`,

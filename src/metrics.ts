@@ -102,4 +102,31 @@ export class Metrics {
       },
     });
   }
+
+  /** Report the embedded store's message-pattern counting of closed days (message-patterns.ts). */
+  watchMessagePatterns(read: () => { counted: number; waiting: number; countingMs: number } | null): void {
+    new Gauge({
+      name: 'sawmill_message_pattern_days',
+      help: 'Closed day tables whose message patterns are counted (their word and phrase histograms and counts come from the counts), and those waiting to be counted.',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const r = read();
+        if (!r) return;
+        this.set({ state: 'counted' }, r.counted);
+        this.set({ state: 'waiting' }, r.waiting);
+      },
+    });
+    new Counter({
+      name: 'sawmill_message_pattern_counting_seconds_total',
+      help: "Time spent counting closed days' message patterns in the background.",
+      registers: [this.registry],
+      collect() {
+        const r = read();
+        if (!r) return;
+        this.reset();
+        this.inc(r.countingMs / 1000);
+      },
+    });
+  }
 }

@@ -40,6 +40,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   await store.open();
   metrics.watchStoreMemory(() => store.memory());
   metrics.watchDayResults(() => store.dayResults);
+  metrics.watchMessagePatterns(() => store.patternStats());
   const logError = (err: unknown) => app.log.error(err);
   const spool = new Spool({
     dir: path.join(config.dataDir, 'spool'),

@@ -30,6 +30,12 @@ export class DayTables {
    */
   private touched: ReadonlySet<string> = new Set();
   private nextGeneration = 1;
+  /**
+   * The generation at which each table's message patterns were counted (message-patterns.ts):
+   * they answer for the table while it is still at that generation. Replaced, never changed in
+   * place, as `generations`.
+   */
+  private patterned: ReadonlyMap<string, number> = new Map();
 
   /** Find the day tables; the view comes with `refresh`, once every table has every column. */
   async open(w: DuckDBConnection): Promise<void> {
@@ -71,7 +77,15 @@ export class DayTables {
     // Readers stop naming the dropped tables now; one already on its way may still meet a
     // missing table (a 500 once, at worst, every retention sweep that drops a day).
     this.visible = this.visible.filter((p) => p.end > cutoff);
+    const patterned = new Map(this.patterned);
+    for (const table of patterned.keys()) if (!kept.some((p) => p.table === table)) patterned.delete(table);
+    this.patterned = patterned;
     await w.run(this.viewSql());
+  }
+
+  /** The table's message patterns were counted (and committed) at `generation`. */
+  setPatterned(table: string, generation: number): void {
+    this.patterned = new Map(this.patterned).set(table, generation);
   }
 
   /** The open transaction changes `table`'s rows (ensure does this for loads). */
@@ -120,7 +134,7 @@ export class DayTables {
    * them (and still sees them if retention drops them meanwhile).
    */
   snapshot(): DaySnapshot {
-    return new DaySnapshot(this.visible, this.generations, this.touched);
+    return new DaySnapshot(this.visible, this.generations, this.touched, this.patterned);
   }
 
   private viewSql(): string {
@@ -135,7 +149,17 @@ export class DaySnapshot {
     private readonly tables: readonly Partition[],
     private readonly generations: ReadonlyMap<string, number> = new Map(),
     private readonly touched: ReadonlySet<string> = new Set(),
+    private readonly patternedAt: ReadonlyMap<string, number> = new Map(),
   ) {}
+
+  /**
+   * Whether the table's message patterns were counted at the generation the snapshot saw. They
+   * were committed before the snapshot was taken, so a read begun after it sees them.
+   */
+  patterned(table: string): boolean {
+    const g = this.generation(table);
+    return g !== null && this.patternedAt.get(table) === g;
+  }
 
   /**
    * The table's write generation when the snapshot was taken (0: unwritten since open), null

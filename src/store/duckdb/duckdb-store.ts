@@ -30,7 +30,18 @@ import { BlockIndex, type BlockView, blockCondition } from './blocks.js';
 import { type DayKey, DayResults } from './day-results.js';
 import { type Branch, type DaySnapshot, DayTables, wholeTable } from './day-tables.js';
 import { LOADED_DDL, Loader } from './loader.js';
+import {
+  keywordProbeSql,
+  MessagePatterns,
+  PATTERN_GRAIN,
+  type PatternQuery,
+  patternCountSql,
+  patternGrainsSql,
+  patternHistogramSql,
+  patternQuery,
+} from './message-patterns.js';
 import { migrateColumns } from './migrate.js';
+import { PatternIndexer } from './pattern-indexer.js';
 import { ConnectionPool } from './pool.js';
 import { applyRetention } from './retention.js';
 import { MINUTE, onlyTime, openRollup, rollupCountsSql } from './rollup.js';
@@ -52,6 +63,16 @@ export interface DuckDbStoreOptions {
   tokenFilters?: boolean;
   /** Rows per token-filter block (blocks.ts); tests make it small. */
   tokenFilterBlockRows?: number;
+  /**
+   * Message patterns of closed days (message-patterns.ts); on unless
+   * SAWMILL_MESSAGE_PATTERNS=off, which exists for the benchmark's with/without comparison.
+   */
+  messagePatterns?: boolean;
+  /**
+   * A closed day's patterns are counted once nothing has written to it for this long
+   * (pattern-indexer.ts); default 30 s. 0: never in the background (tests call `countPatterns`).
+   */
+  patternQuietMs?: number;
   /**
    * Bound on the per-day cache of counting answers (day-results.ts), about one per number kept;
    * 0 turns it off (the benchmark's cold runs, tests comparing both).
@@ -83,6 +104,10 @@ export class DuckDbStore implements Store {
   private readonly attributes = new AttributeCatalog();
   private loader!: Loader;
   private readonly blocks: BlockIndex;
+  private readonly patterns: MessagePatterns;
+  private indexer: PatternIndexer | null = null;
+  /** Milliseconds spent in loads (the pattern indexer yields while they are most of the time). */
+  private loadingMs = 0;
   /** Counting answers of unchanged day tables (null: off). */
   readonly dayResults: DayResults | null;
   /** Tail of the writer's queue (see `exclusive`). */
@@ -97,11 +122,17 @@ export class DuckDbStore implements Store {
   sliceQueries = 0;
   /** Day tables read with ASCII word classes (diagnostics and tests). */
   asciiReads = 0;
+  /** Day tables answered from their message patterns' counts (diagnostics and tests). */
+  patternAnswers = 0;
 
   constructor(private readonly opts: DuckDbStoreOptions) {
     this.blocks = new BlockIndex(
       opts.tokenFilters ?? process.env.SAWMILL_TOKEN_FILTERS !== 'off',
       opts.tokenFilterBlockRows,
+    );
+    this.patterns = new MessagePatterns(
+      this.days,
+      opts.messagePatterns ?? process.env.SAWMILL_MESSAGE_PATTERNS !== 'off',
     );
     const cost = opts.dayResultsCost ?? 1_000_000;
     this.dayResults = cost > 0 ? new DayResults(this.days, cost) : null;
@@ -132,10 +163,44 @@ export class DuckDbStore implements Store {
     await this.attributes.open(w);
     await openRollup(w);
     await this.blocks.open(w, this.days.tableNames());
+    await this.patterns.open(w);
     const newest = (await w.runAndReadAll(`SELECT epoch_us(max(ts)) FROM ${VIEW}`)).getRows()[0]![0];
     this.maxTs = newest === null ? undefined : Number(newest as bigint);
-    this.loader = new Loader(w, this.days, this.blocks, path.join(this.opts.dir, 'scratch'));
+    const scratchDir = path.join(this.opts.dir, 'scratch');
+    this.loader = new Loader(w, this.days, this.blocks, this.patterns, scratchDir);
     this.pool = await ConnectionPool.create(this.instance, this.opts.readers ?? 4);
+    if (this.patterns.enabled) {
+      this.indexer = new PatternIndexer(
+        {
+          days: this.days,
+          patterns: this.patterns,
+          blocks: () => this.blocks.view(),
+          // A day's count is one long read: its own deadline, far beyond a query's.
+          onReader: (fn) => this.pool.with(30 * 60_000, fn),
+          alone: (fn) => this.exclusive(() => fn(this.writer)),
+          loadingMs: () => this.loadingMs,
+          scratchDir,
+        },
+        { quietMs: this.opts.patternQuietMs ?? 30_000 },
+      );
+      if (this.opts.patternQuietMs !== 0) this.indexer.start();
+    }
+  }
+
+  /** Count the message patterns of every closed day not counted yet, now (tests, maintenance). */
+  async countPatterns(): Promise<number> {
+    return this.indexer ? this.indexer.countAll() : 0;
+  }
+
+  /** Closed days counted and waiting (metrics; null when patterns are off). */
+  patternStats(): { counted: number; waiting: number; countingMs: number } | null {
+    if (!this.indexer) return null;
+    const days = this.days.snapshot();
+    return {
+      counted: days.overlapping().filter((p) => days.patterned(p.table)).length,
+      waiting: this.indexer.waiting().length,
+      countingMs: this.indexer.countingMs,
+    };
   }
 
   attributeColumns(): AttributeColumn[] {
@@ -147,6 +212,7 @@ export class DuckDbStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.indexer?.stop();
     await this.writing;
     this.pool.close();
     await this.writer.run('CHECKPOINT');
@@ -166,7 +232,10 @@ export class DuckDbStore implements Store {
 
   load(batch: LoadBatch): Promise<LoadResult> {
     return this.exclusive(async () => {
-      const loaded = await this.loader.load(batch);
+      const started = performance.now();
+      const loaded = await this.loader.load(batch).finally(() => {
+        this.loadingMs += performance.now() - started;
+      });
       if (loaded.inserted > 0 && (this.maxTs === undefined || loaded.maxTs > this.maxTs)) {
         this.maxTs = loaded.maxTs;
       }
@@ -379,7 +448,16 @@ export class DuckDbStore implements Store {
     const question: DayQuestion<{ from: number; to: number } | false> = {
       kind: 'bounds',
       sql: (source) => `SELECT day, epoch_us(min(ts)), epoch_us(max(ts)) FROM ${source} GROUP BY day`,
-      fold: (rows) => ({ from: Number(rows[0]![1] as bigint), to: Number(rows[0]![2] as bigint) }),
+      fromPatterns: (parts, pq, scope) => this.patternBounds(parts, pq, scope),
+      // Several rows of a day when some came from its patterns and some from its rows.
+      fold: (rows) => {
+        const found = rows.filter((r) => r[1] !== null);
+        if (found.length === 0) return false;
+        return {
+          from: Math.min(...found.map((r) => Number(r[1] as bigint))),
+          to: Math.max(...found.map((r) => Number(r[2] as bigint))),
+        };
+      },
       empty: false,
     };
     const scope = { days, w, query: p.query, view, exec: this.anyReader };
@@ -441,6 +519,17 @@ export class DuckDbStore implements Store {
       {
         kind: 'count',
         sql: (source) => `SELECT day, count(*) FROM ${source} GROUP BY day`,
+        fromPatterns: (parts, pq, { exec }) => {
+          const params: DuckDBValue[] = [];
+          return exec(
+            patternCountSql(
+              parts.map((p) => p.table),
+              pq,
+              params,
+            ),
+            params,
+          );
+        },
         fold: (rows) => rows.reduce((sum, r) => sum + Number(r[1] as bigint), 0),
         empty: 0,
       },
@@ -450,48 +539,142 @@ export class DuckDbStore implements Store {
 
   /**
    * One answer per day table among `scope.parts`: from the day-results cache where the table is
-   * unchanged since it was counted, the rest from one statement over those tables' rows that
-   * match the query (`ask.sql(source)`, grouping by the `day` column each row gets).
+   * unchanged since it was counted; from its message patterns' counts where those answer the
+   * question (`ask.fromPatterns`, whole closed days); the rest from one statement over those
+   * tables' rows that match the query (`ask.sql(source)`, grouping by the `day` column each row
+   * gets). `shortcuts` false: every day from its rows.
    */
-  private async perDay<T>(scope: DayScope, ask: DayQuestion<T>, cached = true): Promise<T[]> {
+  private async perDay<T>(scope: DayScope, ask: DayQuestion<T>, shortcuts = true): Promise<T[]> {
     const { days, parts, w } = scope;
-    const cache = cached ? this.dayResults : null;
+    const cache = shortcuts ? this.dayResults : null;
     const keys = cache
       ? cache.keys(days, parts, w.from, w.to, scope.query, ask.kind)
       : new Map<string, DayKey>();
     const answers: T[] = [];
-    const hitKeys: DayKey[] = [];
+    const borrowed: Array<{ table: string; generation: number | null }> = [];
     const todo = parts.filter((part) => {
       const k = keys.get(part.table);
       const hit = k && cache!.get<T>(k);
       if (hit === undefined) return true;
       answers.push(hit);
-      hitKeys.push(k!);
+      borrowed.push(k!);
       return false;
     });
-    const params: DuckDBValue[] = [];
-    const branch = branching(scope.view, w, params, this.countAscii, true);
-    const source = days.sourceOf(todo, w.from, w.to, branch);
-    if (source !== null) {
-      const byDay = new Map<string, DuckDBValue[][]>();
-      for (const r of await scope.exec(ask.sql(source, params), params)) {
+    const byDay = new Map<string, DuckDBValue[][]>();
+    const add = (rows: DuckDBValue[][]) => {
+      for (const r of rows) {
         const day = r[0] as string;
-        const rows = byDay.get(day);
-        if (rows) rows.push(r);
+        const kept = byDay.get(day);
+        if (kept) kept.push(r);
         else byDay.set(day, [r]);
       }
-      for (const part of todo) {
-        const rows = byDay.get(part.table);
-        const answer = rows ? ask.fold(rows) : ask.empty;
-        const k = keys.get(part.table);
-        if (k) cache!.set(k, answer, 1 + (rows?.length ?? 0) * 3);
-        answers.push(answer);
+    };
+    const pq = shortcuts && ask.fromPatterns && this.patterns.enabled ? patternQuery(scope.query) : null;
+    const counted = pq
+      ? todo.filter(
+          (p) => (w.from ?? p.start) <= p.start && (w.to ?? p.end) >= p.end - 1 && days.patterned(p.table),
+        )
+      : [];
+    if (counted.length > 0) {
+      add(await ask.fromPatterns!(counted, pq!, scope));
+      if (pq!.residual && (await this.keywordsHold(scope, counted, pq!.value))) {
+        add(
+          await this.dayRows(
+            scope,
+            ask,
+            counted,
+            this.where({ query: pq!.residual, from: w.from, to: w.to }),
+          ),
+        );
       }
+      this.patternAnswers += counted.length;
+      for (const p of counted) borrowed.push({ table: p.table, generation: days.generation(p.table) });
     }
-    // Inside a read transaction (a page and its total), a cached answer counts only if its table
-    // did not change meanwhile: then the transaction sees the same rows it was counted from.
-    if (hitKeys.some((k) => !cache!.unchanged(k))) return this.perDay(scope, ask, false);
+    const scanned = counted.length === 0 ? todo : todo.filter((p) => !counted.includes(p));
+    if (scanned.length > 0) add(await this.dayRows(scope, ask, scanned, w));
+    for (const part of todo) {
+      const rows = byDay.get(part.table);
+      const answer = rows ? ask.fold(rows) : ask.empty;
+      const k = keys.get(part.table);
+      if (k) cache!.set(k, answer, 1 + (rows?.length ?? 0) * 3);
+      answers.push(answer);
+    }
+    // Inside a read transaction (a page and its total), a kept answer or a day's pattern counts
+    // hold only if the table did not change meanwhile: then the transaction sees the same rows.
+    if (borrowed.some((b) => this.days.generationNow(b.table) !== b.generation)) {
+      return this.perDay(scope, ask, false);
+    }
     return answers;
+  }
+
+  /** Whether a keyword field of some row of `parts` equals `value` (message-patterns.ts `keywordProbeSql`). */
+  private async keywordsHold(scope: DayScope, parts: Partition[], value: string): Promise<boolean> {
+    const params: DuckDBValue[] = [];
+    const [row] = await scope.exec(
+      keywordProbeSql(
+        parts.map((p) => p.table),
+        value,
+        params,
+      ),
+      params,
+    );
+    return Number(row![0] as bigint) > 0;
+  }
+
+  /** `ask.sql` over the rows of `parts` matching `w`. */
+  private dayRows<T>(
+    scope: DayScope,
+    ask: DayQuestion<T>,
+    parts: Partition[],
+    w: Where,
+  ): Promise<DuckDBValue[][]> {
+    const params: DuckDBValue[] = [];
+    const branch = branching(scope.view, w, params, this.countAscii, true);
+    const source = scope.days.sourceOf(parts, w.from, w.to, branch)!;
+    return scope.exec(ask.sql(source, params), params);
+  }
+
+  /**
+   * Per day, the oldest and newest match from the pattern counts: the oldest and newest grain
+   * holding one, then only those grains' rows read. (day, oldest µs, newest µs) rows.
+   */
+  private async patternBounds(
+    parts: Partition[],
+    pq: PatternQuery,
+    scope: DayScope,
+  ): Promise<DuckDBValue[][]> {
+    const params: DuckDBValue[] = [];
+    const grains = await scope.exec(
+      patternGrainsSql(
+        parts.map((p) => p.table),
+        pq,
+        params,
+      ),
+      params,
+    );
+    const edge = async (part: Partition, grain: DuckDBValue, fn: 'min' | 'max') => {
+      const from = Number(grain as bigint);
+      const to = from + PATTERN_GRAIN - 1;
+      const ps: DuckDBValue[] = [];
+      const source = scope.days.sourceOf(
+        [part],
+        from,
+        to,
+        branching(scope.view, scope.w, ps, this.countAscii),
+      )!;
+      const [row] = await scope.exec(
+        `SELECT epoch_us(${fn}(ts)) FROM ${source}
+         WHERE ts >= make_timestamp($${ps.push(from)}::BIGINT) AND ts <= make_timestamp($${ps.push(to)}::BIGINT)`,
+        ps,
+      );
+      return row![0]!;
+    };
+    return Promise.all(
+      grains.map(async ([table, oldest, newest]) => {
+        const part = parts.find((p) => p.table === table)!;
+        return [table!, await edge(part, oldest!, 'min'), await edge(part, newest!, 'max')];
+      }),
+    );
   }
 
   async since(query: QueryNode, afterId: string, limit: number, throughId?: string): Promise<OutputRecord[]> {
@@ -541,6 +724,22 @@ export class DuckDbStore implements Store {
             const iv = `$${params.push(interval)}::BIGINT`;
             return `SELECT day, (epoch_us(ts) // ${iv}) * ${iv} AS bucket, level, count(*) FROM ${source} GROUP BY ALL`;
           },
+          // Grains fall wholly into one bucket only if the bucket is a whole number of them.
+          fromPatterns:
+            interval % PATTERN_GRAIN === 0
+              ? (parts, pq, { exec }) => {
+                  const params: DuckDBValue[] = [];
+                  return exec(
+                    patternHistogramSql(
+                      parts.map((p) => p.table),
+                      pq,
+                      interval,
+                      params,
+                    ),
+                    params,
+                  );
+                }
+              : undefined,
           // Numbers, not BigInts: a kept answer costs less (bucket and count are far below 2^53).
           fold: (dayRows) => dayRows.map((r) => [Number(r[1] as bigint), r[2]!, Number(r[3] as bigint)]),
           empty: [],
@@ -617,7 +816,7 @@ export class DuckDbStore implements Store {
   }
 
   applyRetention(cutoff: number): Promise<number> {
-    return this.exclusive(() => applyRetention(this.writer, this.days, this.blocks, cutoff));
+    return this.exclusive(() => applyRetention(this.writer, this.days, this.blocks, this.patterns, cutoff));
   }
 
   /** DuckDB's memory by tag (its buffer manager's view: what `memory_limit` bounds), bytes. */
@@ -659,6 +858,11 @@ interface DayQuestion<T> {
   kind: string;
   /** The statement over `source`, whose rows carry their table's name as `day`, first. */
   sql(source: string, params: DuckDBValue[]): string;
+  /**
+   * The same rows as `sql`, for days whose message patterns are counted, from their counts
+   * (message-patterns.ts); absent where the counts cannot answer.
+   */
+  fromPatterns?(parts: Partition[], pq: PatternQuery, scope: DayScope): Promise<DuckDBValue[][]>;
   /** One day's result rows (day first) as its answer. */
   fold(rows: DuckDBValue[][]): T;
   /** The answer of a day without a matching row (kept, never changed). */

@@ -4,6 +4,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { type LoadBatch, type PartBounds, widenBounds } from '../store.js';
 import type { BlockIndex } from './blocks.js';
 import type { DayTables } from './day-tables.js';
+import type { MessagePatterns } from './message-patterns.js';
 import { compactRollup, rollupInsertSql } from './rollup.js';
 import { NDJSON_COLUMNS, NDJSON_PROJECTION } from './schema.js';
 
@@ -31,7 +32,8 @@ export interface Loaded {
 /**
  * Loads batches of NDJSON lines into the day tables, each batch in one transaction on the
  * writer connection that also records the batch's keys (a key already recorded is skipped: that
- * is what makes redelivery after a crash harmless) and the rows' minute counts (rollup.ts).
+ * is what makes redelivery after a crash harmless) and the rows' minute counts (rollup.ts); a
+ * day whose message patterns were counted is no longer counted (message-patterns.ts).
  */
 export class Loader {
   private scratchSeq = 0;
@@ -41,6 +43,7 @@ export class Loader {
     private readonly w: DuckDBConnection,
     private readonly days: DayTables,
     private readonly blocks: BlockIndex,
+    private readonly patterns: MessagePatterns,
     /** Where lines that arrive in memory are written for read_ndjson. */
     private readonly scratchDir: string,
   ) {}
@@ -104,6 +107,7 @@ export class Loader {
       this.blocks.rolledBack();
       // A day table created inside the failed transaction does not exist any more.
       await this.days.refresh(w);
+      await this.patterns.refresh(w);
       throw err;
     } finally {
       await Promise.all(scratch.map((f) => rm(f, { force: true })));
@@ -120,6 +124,7 @@ export class Loader {
     bounds: PartBounds,
   ): Promise<Omit<Loaded, 'appliedKeys'>> {
     const p = await this.days.ensure(this.w, day);
+    await this.patterns.forget(this.w, p.table);
     const blk = await this.blocks.firstBlock(this.w, p.table);
     const res = await this.w.run(
       `INSERT INTO ${p.table} SELECT *, ${this.blocks.blkSql(blk)}
@@ -146,6 +151,7 @@ export class Loader {
     let inserted = 0;
     for (const [day] of summary) {
       const p = await this.days.ensure(w, day as string);
+      await this.patterns.forget(w, p.table);
       const where = summary.length === 1 ? '' : `WHERE strftime(ts, '%Y-%m-%d') = $1`;
       const blk = await this.blocks.firstBlock(w, p.table);
       const res = await w.run(
