@@ -197,6 +197,19 @@ describe('answers from message patterns', () => {
     expect(await daysFromPatterns('failed')).toBe(3);
   });
 
+  it('keeps the counts through a start with patterns off, which still forgets the days it writes to', async () => {
+    await on.close();
+    on = await open('on', false);
+    expect(on.patternStats()).toBeNull();
+    await loadBoth(candidates(30, T0 + 5 * 3600_000, 0.1, 3), 'late-into-day-0-while-off');
+    await on.close();
+    on = await open('on', true);
+    expect(on.patternStats()).toMatchObject({ counted: 2, waiting: 1 });
+    expect(await compare('"connection refused"', {}, 3600_000_000)).toBe(true);
+    expect(await daysFromPatterns('"connection refused"')).toBe(2);
+    expect(await on.countPatterns()).toBe(1);
+  });
+
   it('stays exact through retention that drops a day and cuts into the next', async () => {
     const cutoff = (T0 + DAY + 5 * MINUTE + 1234) * 1000;
     expect(await on.applyRetention(cutoff)).toBe(await off.applyRetention(cutoff));

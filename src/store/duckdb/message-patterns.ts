@@ -72,7 +72,9 @@ export class MessagePatterns {
 
   /**
    * Create the tables and take every day whose row count still matches what was counted as
-   * counted at its generation since open (0); drop what does not match.
+   * counted at its generation since open (0); drop what does not match. Off, the counts are
+   * left as they are: loads and retention still delete the row of a day they write to, so they
+   * stay true for a later start with patterns on.
    */
   async open(w: DuckDBConnection): Promise<void> {
     await w.run(`CREATE TABLE IF NOT EXISTS ${PATTERNS_TABLE} (id INTEGER NOT NULL, text VARCHAR NOT NULL)`);
@@ -81,13 +83,14 @@ export class MessagePatterns {
     await w.run(
       `CREATE TABLE IF NOT EXISTS ${PATTERN_DAYS_TABLE} (tbl VARCHAR NOT NULL, rows BIGINT NOT NULL)`,
     );
+    await this.refresh(w);
+    if (!this.enabled) return;
     const tables = new Set(this.days.writerView().map((p) => p.table));
     const rows = (await w.runAndReadAll(`SELECT tbl, rows FROM ${PATTERN_DAYS_TABLE}`)).getRows();
     const stale: string[] = [];
     for (const [tbl, n] of rows) {
       const table = tbl as string;
       const ok =
-        this.enabled &&
         tables.has(table) &&
         Number((await w.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRows()[0]![0] as bigint) ===
           Number(n as bigint);
@@ -99,7 +102,6 @@ export class MessagePatterns {
       await this.drop(w, stale);
       await w.run('COMMIT');
     }
-    await this.refresh(w);
   }
 
   /** What the database says (at open, and after a rolled-back transaction). */
