@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blockRanges, compareUtf8 } from './blocks.js';
+import { compareUtf8 } from './blocks.js';
 
 /** Strings drawn from the ranges where UTF-16 and UTF-8 order part ways (and ASCII around them). */
 function randomString(r: () => number): string {
@@ -41,33 +41,5 @@ describe('compareUtf8', () => {
     expect(compareUtf8('\u{1F600}', '\uFFFD')).toBeGreaterThan(0);
     expect(compareUtf8('server-1', 'server-10')).toBeLessThan(0);
     expect(compareUtf8('abc', 'abc')).toBe(0);
-  });
-});
-
-describe('blockRanges', () => {
-  it('joins consecutive blocks, in order, whatever order they come in', () => {
-    expect(blockRanges([7, 3, 4, 5, 9, 10])).toEqual([
-      [3, 5],
-      [7, 7],
-      [9, 10],
-    ]);
-    expect(blockRanges([])).toEqual([]);
-  });
-
-  it('merges the nearest ranges first until at most `most` are left, covering every block', () => {
-    const blks = [1, 2, 10, 12, 40, 41, 100];
-    expect(blockRanges(blks, 3)).toEqual([
-      [1, 12],
-      [40, 41],
-      [100, 100],
-    ]);
-    const r = () => Math.floor(Math.random() * 2000);
-    for (let t = 0; t < 50; t++) {
-      const many = Array.from({ length: 1 + (t % 200) }, r);
-      const ranges = blockRanges(many, 16);
-      expect(ranges.length).toBeLessThanOrEqual(16);
-      for (const b of many) expect(ranges.some(([a, z]) => a <= b && b <= z)).toBe(true);
-      for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBeGreaterThan(ranges[i - 1]![1] + 1);
-    }
   });
 });

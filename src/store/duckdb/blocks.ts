@@ -498,39 +498,6 @@ export function compareUtf8(a: string, b: string): number {
 }
 
 /**
- * Most `blk` ranges one table's admitted blocks are read as (`blockRanges`): each is a branch
- * of the statement, so more cost planning time; fewer read more blocks that cannot match.
- */
-const MOST_RANGES = 16;
-
-/**
- * The admitted blocks of `r` as at most `most` inclusive ranges of `blk`, the nearest ones
- * merged first (reading the few blocks between them, which the query's own conditions reject).
- * Why ranges: a row loaded since the process started is tested against a `list_contains` list
- * one by one, a linear search each (segments read back from disk are tested once per run of
- * equal `blk`). `blk BETWEEN a AND b` is pushed into the scan, where the row groups' min/max
- * skip what lies outside and the rest is a vectorised compare: a rare word's 72 blocks of a
- * day's 1.4M rows loaded in-process, 38 against 63 ms; after a restart 25 against 22
- * (measured 2026-12-08 on DuckDB 1.5).
- */
-export function blockRanges(blks: readonly number[], most = MOST_RANGES): Array<[number, number]> {
-  const ranges: Array<[number, number]> = [];
-  for (const b of [...blks].sort((x, y) => x - y)) {
-    const last = ranges[ranges.length - 1];
-    if (last && b <= last[1] + 1) last[1] = Math.max(last[1], b);
-    else ranges.push([b, b]);
-  }
-  while (ranges.length > most) {
-    let at = 0;
-    for (let i = 1; i < ranges.length - 1; i++) {
-      if (ranges[i + 1]![0] - ranges[i]![1] < ranges[at + 1]![0] - ranges[at]![1]) at = i;
-    }
-    ranges.splice(at, 2, [ranges[at]![0], ranges[at + 1]![1]]);
-  }
-  return ranges.map(([a, b]) => [Math.floor(a), Math.floor(b)]);
-}
-
-/**
  * The condition on `blk` for the rows of a table a query reads: the listed blocks of `r` (null:
  * every block), plus every row in no block — or, with `asciiThrough` (BlockView), only rows up
  * to that block. Null when every row is read. Every value is a number the store computed.

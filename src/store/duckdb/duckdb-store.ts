@@ -26,7 +26,7 @@ import type {
   StoreStats,
 } from '../store.js';
 import { AttributeCatalog } from './attribute-catalog.js';
-import { BlockIndex, type BlockView, blockCondition, blockRanges } from './blocks.js';
+import { BlockIndex, type BlockView, blockCondition } from './blocks.js';
 import { type DayKey, DayResults } from './day-results.js';
 import { type Branch, type DaySnapshot, DayTables, wholeTable } from './day-tables.js';
 import { LOADED_DDL, Loader } from './loader.js';
@@ -921,22 +921,8 @@ function branching(
     const r = w.need === null ? null : view.restrict(table, w.need, from, to);
     const ascii = w.asciiMatters ? view.asciiThrough(table, from, to) : null;
     if (ascii !== null) onAscii();
-    const where = w.sql(params, ascii !== null);
-    if (r !== null && r.blks.length > 0) {
-      // Listed blocks as ranges, each its own branch (blocks.ts `blockRanges`); the text of
-      // `where` repeats, its parameters are numbered once. Rows in no block or newer than the
-      // view are read too, except with ASCII classes (then every row up to the view is in one).
-      const read = blockRanges(r.blks).map(
-        ([a, b]) => `SELECT ${columns} FROM ${table} WHERE blk BETWEEN ${a} AND ${b} AND ${where}`,
-      );
-      if (ascii === null) {
-        read.push(
-          `SELECT ${columns} FROM ${table} WHERE (blk IS NULL OR blk > ${Math.floor(r.maxBlk)}) AND ${where}`,
-        );
-      }
-      return read.join(' UNION ALL ');
-    }
     const blk = blockCondition(r, ascii);
+    const where = w.sql(params, ascii !== null);
     return `SELECT ${columns} FROM ${table} WHERE ${blk === null ? where : `${blk} AND ${where}`}`;
   };
 }
