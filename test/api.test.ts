@@ -272,6 +272,12 @@ describe('operations', () => {
     const engine = [...metrics.matchAll(/sawmill_store_memory_bytes\{tag="([A-Z_]+)"\} (\d+)/g)];
     expect(engine.length).toBeGreaterThan(3);
     expect(engine.some(([, , bytes]) => Number(bytes) > 0)).toBe(true);
+    // Closed days (the 2023 fixtures) wait to have their message patterns counted: a day is
+    // counted once it has been quiet for 30 s (test/message-patterns.test.ts covers the counting).
+    const days = (state: string) =>
+      Number(new RegExp(`sawmill_message_pattern_days\\{state="${state}"\\} (\\d+)`).exec(metrics)?.[1]);
+    expect(days('waiting') + days('counted')).toBeGreaterThan(0);
+    expect(metrics).toMatch(/sawmill_message_pattern_counting_seconds_total \d/);
   });
 
   it('counts lookups in the cache of per-day answers: a repeated histogram is a hit', async () => {
