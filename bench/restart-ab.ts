@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { firstPageAndHistogram } from './ui.js';
 
 /**
  * `npx tsx bench/restart-ab.ts <data dir> [VARIABLE]`: one store (a data directory `npm run
@@ -47,20 +48,6 @@ async function serve(value: string) {
   };
 }
 
-async function view(base: string, params: Record<string, string>): Promise<number> {
-  const started = performance.now();
-  const page = new URLSearchParams({ ...params, limit: '200', total: 'false' });
-  const replies = await Promise.all([
-    fetch(`${base}/api/v1/search?${page}`),
-    fetch(`${base}/api/v1/histogram?${new URLSearchParams(params)}`),
-  ]);
-  for (const r of replies) {
-    const body = await r.text();
-    if (!r.ok) throw new Error(`restart-ab: ${r.status} ${body}`);
-  }
-  return performance.now() - started;
-}
-
 // Let the server count what it counts in the background before the rounds (message patterns).
 const warm = await serve('on');
 const gauge = async () =>
@@ -77,12 +64,12 @@ for (let round = 0; round < 2; round++) {
     const server = await serve(value);
     await new Promise((r) => setTimeout(r, 2000));
     for (const [name, params] of VIEWS) {
-      const first = await view(server.base, params);
+      const first = await firstPageAndHistogram(server.base, params);
       const again: number[] = [];
-      for (let i = 0; i < 7; i++) again.push(await view(server.base, params));
+      for (let i = 0; i < 7; i++) again.push(await firstPageAndHistogram(server.base, params));
       const median = again.sort((a, b) => a - b)[3]!;
       const byValue = rows.get(name) ?? {};
-      (byValue[value] ??= []).push([first, median]);
+      byValue[value] = [...(byValue[value] ?? []), [first, median]];
       rows.set(name, byValue);
       process.stderr.write(
         `[restart-ab] round ${round} ${variable}=${value} ${name}: first ${first.toFixed(0)} ms, again ${median.toFixed(1)} ms\n`,

@@ -519,17 +519,7 @@ export class DuckDbStore implements Store {
       {
         kind: 'count',
         sql: (source) => `SELECT day, count(*) FROM ${source} GROUP BY day`,
-        fromPatterns: (parts, pq, { exec }) => {
-          const params: DuckDBValue[] = [];
-          return exec(
-            patternCountSql(
-              parts.map((p) => p.table),
-              pq,
-              params,
-            ),
-            params,
-          );
-        },
+        fromPatterns: fromCounts(patternCountSql),
         fold: (rows) => rows.reduce((sum, r) => sum + Number(r[1] as bigint), 0),
         empty: 0,
       },
@@ -727,18 +717,7 @@ export class DuckDbStore implements Store {
           // Grains fall wholly into one bucket only if the bucket is a whole number of them.
           fromPatterns:
             interval % PATTERN_GRAIN === 0
-              ? (parts, pq, { exec }) => {
-                  const params: DuckDBValue[] = [];
-                  return exec(
-                    patternHistogramSql(
-                      parts.map((p) => p.table),
-                      pq,
-                      interval,
-                      params,
-                    ),
-                    params,
-                  );
-                }
+              ? fromCounts((tables, pq, params) => patternHistogramSql(tables, pq, interval, params))
               : undefined,
           // Numbers, not BigInts: a kept answer costs less (bucket and count are far below 2^53).
           fold: (dayRows) => dayRows.map((r) => [Number(r[1] as bigint), r[2]!, Number(r[3] as bigint)]),
@@ -881,6 +860,23 @@ interface Where {
   to?: number;
   /** What a block must contain to hold a match (null: any block may). */
   need: TokenNeed | null;
+}
+
+/** A per-day question's rows from the pattern counts, by a statement `build` writes (message-patterns.ts). */
+function fromCounts(
+  build: (tables: string[], pq: PatternQuery, params: DuckDBValue[]) => string,
+): NonNullable<DayQuestion<unknown>['fromPatterns']> {
+  return (parts, pq, { exec }) => {
+    const params: DuckDBValue[] = [];
+    return exec(
+      build(
+        parts.map((p) => p.table),
+        pq,
+        params,
+      ),
+      params,
+    );
+  };
 }
 
 /** Does every match of `query` have one given traceId or spanId (`traceId:4bf9…`, alone or ANDed)? */
