@@ -186,6 +186,20 @@ describe('answers from message patterns', () => {
     expect(await daysFromPatterns('"connection refused"')).toBe(3);
   });
 
+  it('keeps no count of a day a load wrote to while it was being counted', async () => {
+    await loadBoth(candidates(40, T0 + DAY + 3600_000, 0.1, 4), 'day-1-again');
+    expect(on.patternStats()).toMatchObject({ waiting: 1 });
+    // The load commits while the count reads (or just after it kept its counts): either way
+    // day 1 is not counted at the generation it ends at.
+    const counting = on.countPatterns();
+    await loadBoth(candidates(40, T0 + DAY + 7200_000, 0.1, 5), 'day-1-during-count');
+    await counting;
+    expect(on.patternStats()).toMatchObject({ waiting: 1 });
+    expect(await compare('"connection refused"', {}, 3600_000_000)).toBe(true);
+    expect(await daysFromPatterns('"connection refused"')).toBe(2);
+    expect(await on.countPatterns()).toBe(1);
+  });
+
   it('keeps counted days across a restart, but not a day written to after it was counted', async () => {
     await loadBoth(candidates(50, T0 + 2 * DAY + 3 * 3600_000, 0.1, 2), 'late-into-day-2');
     await on.close();
