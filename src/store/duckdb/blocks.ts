@@ -1,4 +1,5 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { KEYWORD_FIELDS, type KeywordField } from '../../model/record.js';
 import type { TokenNeed } from '../../query/required-tokens.js';
 import { buildFilter, FILTER_VERSION, mayContain, TOKEN_REGEX, tokenKey } from './token-filter.js';
 
@@ -60,6 +61,8 @@ const MOST_LISTED = 96;
 const COUNTED = 8;
 /** Keyword columns whose min/max a block keeps, in `kw` order (pairs: min, max). */
 const KW_COLUMNS = ['resource_id', 'commit_id', 'trace_id', 'span_id'];
+/** Each keyword field's place in KW_COLUMNS. */
+const KW_INDEX: Record<KeywordField, number> = { resourceId: 0, commit: 1, traceId: 2, spanId: 3 };
 
 export interface Block {
   /** The rows' `blk`. */
@@ -333,6 +336,26 @@ export class BlockView {
         return null;
     }
     return tb.maxBlk;
+  }
+
+  /**
+   * The keyword fields that may equal `value` in some row of `table`: those whose min/max in
+   * some block holds it (W3C-shaped ids live in integer columns no block keeps a range of: always
+   * a candidate). Every field when the blocks do not describe every row.
+   */
+  keywordFieldsMayHold(table: string, value: string): KeywordField[] {
+    const tb = this.tables.get(table);
+    if (tb === undefined || tb.unblocked) return [...KEYWORD_FIELDS];
+    return KEYWORD_FIELDS.filter((field) => {
+      if ((field === 'traceId' && TRACE_HEX.test(value)) || (field === 'spanId' && SPAN_HEX.test(value))) {
+        return true;
+      }
+      const i = 2 * KW_INDEX[field];
+      return tb.blocks.some((b) => {
+        const [lo, hi] = [b.kw[i], b.kw[i + 1]];
+        return lo != null && hi != null && compareUtf8(lo, value) <= 0 && compareUtf8(value, hi) <= 0;
+      });
+    });
   }
 
   /**

@@ -600,14 +600,13 @@ export class DuckDbStore implements Store {
   /** Whether a keyword field of some row of `parts` equals `value` (message-patterns.ts `keywordProbeSql`). */
   private async keywordsHold(scope: DayScope, parts: Partition[], value: string): Promise<boolean> {
     const params: DuckDBValue[] = [];
-    const [row] = await scope.exec(
-      keywordProbeSql(
-        parts.map((p) => p.table),
-        value,
-        params,
-      ),
-      params,
-    );
+    const candidates = parts.map((p) => ({
+      table: p.table,
+      fields: scope.view.keywordFieldsMayHold(p.table, value),
+    }));
+    const sql = keywordProbeSql(candidates, value, params);
+    if (sql === null) return false;
+    const [row] = await scope.exec(sql, params);
     return Number(row![0] as bigint) > 0;
   }
 

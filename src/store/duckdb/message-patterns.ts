@@ -1,5 +1,5 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { KEYWORD_FIELDS, type Level } from '../../model/record.js';
+import { KEYWORD_FIELDS, type KeywordField, type Level } from '../../model/record.js';
 import type { QueryNode } from '../../query/ast.js';
 import { compileWhere } from '../../query/sql/compile.js';
 import type { SqlDialect } from '../../query/sql/dialect.js';
@@ -303,18 +303,23 @@ export function patternGrainsSql(tables: readonly string[], q: PatternQuery, par
 }
 
 /**
- * The number of rows of `tables` where some keyword field equals `value` (each field its own
- * scan: DuckDB pushes one equality into the scan, but not an OR across columns — 18 against
- * 130 ms over 10M rows, measured). Nearly always 0, and then the residual need not be read.
+ * The number of rows where a keyword field equals `value`, over each table's candidate fields
+ * (`fields`: those the token-filter blocks cannot rule out). Each field is its own scan: DuckDB
+ * pushes one equality into the scan, but not an OR across columns (18 against 130 ms over 10M
+ * rows, measured). Nearly always 0, and then the residual need not be read. Null: nothing to ask.
  */
-export function keywordProbeSql(tables: readonly string[], value: string, params: DuckDBValue[]): string {
-  const counts = tables.flatMap((t) =>
-    KEYWORD_FIELDS.map(
+export function keywordProbeSql(
+  fields: ReadonlyArray<{ table: string; fields: readonly KeywordField[] }>,
+  value: string,
+  params: DuckDBValue[],
+): string | null {
+  const counts = fields.flatMap(({ table, fields }) =>
+    fields.map(
       (field) =>
-        `(SELECT count(*) FROM ${t} WHERE ${compileWhere({ kind: 'phrase', field, value }, duckdbDialect, params)})`,
+        `(SELECT count(*) FROM ${table} WHERE ${compileWhere({ kind: 'phrase', field, value }, duckdbDialect, params)})`,
     ),
   );
-  return `SELECT ${counts.join(' + ')}`;
+  return counts.length === 0 ? null : `SELECT ${counts.join(' + ')}`;
 }
 
 /** Paths are the server's own (its scratch folder); quoted all the same. */
