@@ -3,7 +3,7 @@ import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { OutputRecord } from '../../model/record.js';
 import type { QueryNode } from '../../query/ast.js';
-import { requiredTokens, type TokenNeed } from '../../query/required-tokens.js';
+import { requiredTokens } from '../../query/required-tokens.js';
 import { compileWhere } from '../../query/sql/compile.js';
 import { extractTimeBounds } from '../../query/time.js';
 import { summariseFields } from '../field-summary.js';
@@ -26,20 +26,12 @@ import type {
   StoreStats,
 } from '../store.js';
 import { AttributeCatalog } from './attribute-catalog.js';
-import { BlockIndex, type BlockView, blockCondition } from './blocks.js';
-import { type DayKey, DayResults } from './day-results.js';
-import { type Branch, type DaySnapshot, DayTables, wholeTable } from './day-tables.js';
+import { BlockIndex, type BlockView } from './blocks.js';
+import { DayAnswers, type DayQuestion, fromCounts } from './day-answers.js';
+import { DayResults } from './day-results.js';
+import { type DaySnapshot, DayTables, wholeTable } from './day-tables.js';
 import { LOADED_DDL, Loader } from './loader.js';
-import {
-  keywordProbeSql,
-  MessagePatterns,
-  PATTERN_GRAIN,
-  type PatternQuery,
-  patternCountSql,
-  patternGrainsSql,
-  patternHistogramSql,
-  patternQuery,
-} from './message-patterns.js';
+import { MessagePatterns, PATTERN_GRAIN, patternCountSql, patternHistogramSql } from './message-patterns.js';
 import { migrateColumns } from './migrate.js';
 import { PatternIndexer } from './pattern-indexer.js';
 import { ConnectionPool } from './pool.js';
@@ -47,6 +39,7 @@ import { applyRetention } from './retention.js';
 import { MINUTE, onlyTime, openRollup, rollupCountsSql } from './rollup.js';
 import { rowToRecord } from './rows.js';
 import { type Partition, SELECT_RECORD, VIEW } from './schema.js';
+import { branching, type Exec, type Where } from './where.js';
 
 export interface DuckDbStoreOptions {
   /** Directory holding `sawmill.duckdb` (and a scratch folder for in-memory batches). */
@@ -79,9 +72,6 @@ export interface DuckDbStoreOptions {
    */
   dayResultsCost?: number;
 }
-
-/** Runs one statement and returns its rows. */
-type Exec = (sql: string, params: DuckDBValue[]) => Promise<DuckDBValue[][]>;
 
 /** Widths of the newest-first search slices (see `search`). */
 const SEARCH_SLICES_MICROS = [3_600_000_000, 6 * 3_600_000_000, 24 * 3_600_000_000];
@@ -122,8 +112,7 @@ export class DuckDbStore implements Store {
   sliceQueries = 0;
   /** Day tables read with ASCII word classes (diagnostics and tests). */
   asciiReads = 0;
-  /** Day tables answered from their message patterns' counts (diagnostics and tests). */
-  patternAnswers = 0;
+  private readonly answers: DayAnswers;
 
   constructor(private readonly opts: DuckDbStoreOptions) {
     this.blocks = new BlockIndex(
@@ -136,6 +125,18 @@ export class DuckDbStore implements Store {
     );
     const cost = opts.dayResultsCost ?? 1_000_000;
     this.dayResults = cost > 0 ? new DayResults(this.days, cost) : null;
+    this.answers = new DayAnswers({
+      days: this.days,
+      dayResults: this.dayResults,
+      patterns: this.patterns,
+      where: (p) => this.where(p),
+      onAscii: this.countAscii,
+    });
+  }
+
+  /** Day tables answered from their message patterns' counts (diagnostics and tests). */
+  get patternAnswers(): number {
+    return this.answers.patternAnswers;
   }
 
   get file(): string {
@@ -448,7 +449,7 @@ export class DuckDbStore implements Store {
     const question: DayQuestion<{ from: number; to: number } | false> = {
       kind: 'bounds',
       sql: (source) => `SELECT day, epoch_us(min(ts)), epoch_us(max(ts)) FROM ${source} GROUP BY day`,
-      fromPatterns: (parts, pq, scope) => this.patternBounds(parts, pq, scope),
+      fromPatterns: (parts, pq, scope) => this.answers.patternBounds(parts, pq, scope),
       // Several rows of a day when some came from its patterns and some from its rows.
       fold: (rows) => {
         const found = rows.filter((r) => r[1] !== null);
@@ -461,7 +462,8 @@ export class DuckDbStore implements Store {
       empty: false,
     };
     const scope = { days, w, query: p.query, view, exec: this.anyReader };
-    const bounds = async (part: Partition) => (await this.perDay({ ...scope, parts: [part] }, question))[0]!;
+    const bounds = async (part: Partition) =>
+      (await this.answers.ask({ ...scope, parts: [part] }, question))[0]!;
     let checked = 0; // days read from the newest end, the last of them the newest with a match
     let found: { from: number; to: number } | false = false;
     while (checked < parts.length && !found) found = await bounds(parts[checked++]!);
@@ -514,7 +516,7 @@ export class DuckDbStore implements Store {
       const rows = await exec(sql, params);
       return counted + rows.reduce((sum, r) => sum + Number(r[2] as bigint), 0);
     }
-    const perDay = await this.perDay<number>(
+    const perDay = await this.answers.ask<number>(
       { days, parts, w, query, view, exec },
       {
         kind: 'count',
@@ -525,145 +527,6 @@ export class DuckDbStore implements Store {
       },
     );
     return counted + perDay.reduce((a, b) => a + b, 0);
-  }
-
-  /**
-   * One answer per day table among `scope.parts`: from the day-results cache where the table is
-   * unchanged since it was counted; from its message patterns' counts where those answer the
-   * question (`ask.fromPatterns`, whole closed days); the rest from one statement over those
-   * tables' rows that match the query (`ask.sql(source)`, grouping by the `day` column each row
-   * gets). `shortcuts` false: every day from its rows.
-   */
-  private async perDay<T>(scope: DayScope, ask: DayQuestion<T>, shortcuts = true): Promise<T[]> {
-    const { days, parts, w } = scope;
-    const cache = shortcuts ? this.dayResults : null;
-    const keys = cache
-      ? cache.keys(days, parts, w.from, w.to, scope.query, ask.kind)
-      : new Map<string, DayKey>();
-    const answers: T[] = [];
-    const borrowed: Array<{ table: string; generation: number | null }> = [];
-    const todo = parts.filter((part) => {
-      const k = keys.get(part.table);
-      const hit = k && cache!.get<T>(k);
-      if (hit === undefined) return true;
-      answers.push(hit);
-      borrowed.push(k!);
-      return false;
-    });
-    const byDay = new Map<string, DuckDBValue[][]>();
-    const add = (rows: DuckDBValue[][]) => {
-      for (const r of rows) {
-        const day = r[0] as string;
-        const kept = byDay.get(day);
-        if (kept) kept.push(r);
-        else byDay.set(day, [r]);
-      }
-    };
-    const pq = shortcuts && ask.fromPatterns && this.patterns.enabled ? patternQuery(scope.query) : null;
-    const counted = pq
-      ? todo.filter(
-          (p) => (w.from ?? p.start) <= p.start && (w.to ?? p.end) >= p.end - 1 && days.patterned(p.table),
-        )
-      : [];
-    if (counted.length > 0) {
-      add(await ask.fromPatterns!(counted, pq!, scope));
-      if (pq!.residual && (await this.keywordsHold(scope, counted, pq!.value))) {
-        add(
-          await this.dayRows(
-            scope,
-            ask,
-            counted,
-            this.where({ query: pq!.residual, from: w.from, to: w.to }),
-          ),
-        );
-      }
-      this.patternAnswers += counted.length;
-      for (const p of counted) borrowed.push({ table: p.table, generation: days.generation(p.table) });
-    }
-    const scanned = counted.length === 0 ? todo : todo.filter((p) => !counted.includes(p));
-    if (scanned.length > 0) add(await this.dayRows(scope, ask, scanned, w));
-    for (const part of todo) {
-      const rows = byDay.get(part.table);
-      const answer = rows ? ask.fold(rows) : ask.empty;
-      const k = keys.get(part.table);
-      if (k) cache!.set(k, answer, 1 + (rows?.length ?? 0) * 3);
-      answers.push(answer);
-    }
-    // Inside a read transaction (a page and its total), a kept answer or a day's pattern counts
-    // hold only if the table did not change meanwhile: then the transaction sees the same rows.
-    if (borrowed.some((b) => this.days.generationNow(b.table) !== b.generation)) {
-      return this.perDay(scope, ask, false);
-    }
-    return answers;
-  }
-
-  /** Whether a keyword field of some row of `parts` equals `value` (message-patterns.ts `keywordProbeSql`). */
-  private async keywordsHold(scope: DayScope, parts: Partition[], value: string): Promise<boolean> {
-    const params: DuckDBValue[] = [];
-    const candidates = parts.map((p) => ({
-      table: p.table,
-      fields: scope.view.keywordFieldsMayHold(p.table, value),
-    }));
-    const sql = keywordProbeSql(candidates, value, params);
-    if (sql === null) return false;
-    const [row] = await scope.exec(sql, params);
-    return Number(row![0] as bigint) > 0;
-  }
-
-  /** `ask.sql` over the rows of `parts` matching `w`. */
-  private dayRows<T>(
-    scope: DayScope,
-    ask: DayQuestion<T>,
-    parts: Partition[],
-    w: Where,
-  ): Promise<DuckDBValue[][]> {
-    const params: DuckDBValue[] = [];
-    const branch = branching(scope.view, w, params, this.countAscii, true);
-    const source = scope.days.sourceOf(parts, w.from, w.to, branch)!;
-    return scope.exec(ask.sql(source, params), params);
-  }
-
-  /**
-   * Per day, the oldest and newest match from the pattern counts: the oldest and newest grain
-   * holding one, then only those grains' rows read. (day, oldest µs, newest µs) rows.
-   */
-  private async patternBounds(
-    parts: Partition[],
-    pq: PatternQuery,
-    scope: DayScope,
-  ): Promise<DuckDBValue[][]> {
-    const params: DuckDBValue[] = [];
-    const grains = await scope.exec(
-      patternGrainsSql(
-        parts.map((p) => p.table),
-        pq,
-        params,
-      ),
-      params,
-    );
-    const edge = async (part: Partition, grain: DuckDBValue, fn: 'min' | 'max') => {
-      const from = Number(grain as bigint);
-      const to = from + PATTERN_GRAIN - 1;
-      const ps: DuckDBValue[] = [];
-      const source = scope.days.sourceOf(
-        [part],
-        from,
-        to,
-        branching(scope.view, scope.w, ps, this.countAscii),
-      )!;
-      const [row] = await scope.exec(
-        `SELECT epoch_us(${fn}(ts)) FROM ${source}
-         WHERE ts >= make_timestamp($${ps.push(from)}::BIGINT) AND ts <= make_timestamp($${ps.push(to)}::BIGINT)`,
-        ps,
-      );
-      return row![0]!;
-    };
-    return Promise.all(
-      grains.map(async ([table, oldest, newest]) => {
-        const part = parts.find((p) => p.table === table)!;
-        return [table!, await edge(part, oldest!, 'min'), await edge(part, newest!, 'max')];
-      }),
-    );
   }
 
   async since(query: QueryNode, afterId: string, limit: number, throughId?: string): Promise<OutputRecord[]> {
@@ -705,7 +568,7 @@ export class DuckDbStore implements Store {
     } else {
       // Counts per (bucket, level) of each day: a bucket wider than a day sums several days'.
       const parts = days.overlapping(w.from, w.to);
-      const perDay = await this.perDay<DuckDBValue[][]>(
+      const perDay = await this.answers.ask<DuckDBValue[][]>(
         { days, parts, w, query: p.query, view: this.blocks.view(), exec: this.anyReader },
         {
           kind: `histogram:${interval}`,
@@ -820,64 +683,6 @@ export class DuckDbStore implements Store {
   }
 }
 
-/** Which rows a per-day question is asked of (`perDay`). */
-interface DayScope {
-  days: DaySnapshot;
-  parts: Partition[];
-  w: Where;
-  query: QueryNode;
-  view: BlockView;
-  exec: Exec;
-}
-
-/** A question answered per day table (`perDay`), so each day's answer can be kept. */
-interface DayQuestion<T> {
-  /** Names the question in the cache key, with everything that shapes it (a bucket width). */
-  kind: string;
-  /** The statement over `source`, whose rows carry their table's name as `day`, first. */
-  sql(source: string, params: DuckDBValue[]): string;
-  /**
-   * The same rows as `sql`, for days whose message patterns are counted, from their counts
-   * (message-patterns.ts); absent where the counts cannot answer.
-   */
-  fromPatterns?(parts: Partition[], pq: PatternQuery, scope: DayScope): Promise<DuckDBValue[][]>;
-  /** One day's result rows (day first) as its answer. */
-  fold(rows: DuckDBValue[][]): T;
-  /** The answer of a day without a matching row (kept, never changed). */
-  empty: T;
-}
-
-interface Where {
-  /**
-   * The query and its time range as a condition on one day table's rows, its values appended
-   * to `params`. `ascii`: for rows whose messages are all ASCII (ASCII word classes).
-   */
-  sql(params: DuckDBValue[], ascii: boolean): string;
-  /** Whether ASCII word classes change the query at all (message words and wildcards do). */
-  asciiMatters: boolean;
-  from?: number;
-  to?: number;
-  /** What a block must contain to hold a match (null: any block may). */
-  need: TokenNeed | null;
-}
-
-/** A per-day question's rows from the pattern counts, by a statement `build` writes (message-patterns.ts). */
-function fromCounts(
-  build: (tables: string[], pq: PatternQuery, params: DuckDBValue[]) => string,
-): NonNullable<DayQuestion<unknown>['fromPatterns']> {
-  return (parts, pq, { exec }) => {
-    const params: DuckDBValue[] = [];
-    return exec(
-      build(
-        parts.map((p) => p.table),
-        pq,
-        params,
-      ),
-      params,
-    );
-  };
-}
-
 /** Does every match of `query` have one given traceId or spanId (`traceId:4bf9…`, alone or ANDed)? */
 function idNeedle(query: QueryNode): boolean {
   if (query.kind === 'and') return query.children.some(idNeedle);
@@ -896,30 +701,6 @@ function countableWord(query: QueryNode): { key: string; keywordValue: string | 
   if (query.field !== null && query.field !== 'message') return null;
   if (!/^[A-Za-z0-9_]*[A-Za-z_][A-Za-z0-9_]*$/.test(query.value)) return null;
   return { key: query.value.toLowerCase(), keywordValue: query.field === null ? query.value : null };
-}
-
-/**
- * Each day table's rows a statement reads: those of the blocks whose token filters admit the
- * query, matched against it — with ASCII word classes where every row is ASCII (blocks.ts
- * `asciiThrough`) — its values appended to `params`.
- */
-function branching(
-  view: BlockView,
-  w: Where,
-  params: DuckDBValue[],
-  onAscii: () => void,
-  /** Each row also gets its table's name, as column `day` (names are ours: logs_YYYYMMDD). */
-  tagged = false,
-): Branch {
-  return (table, from, to) => {
-    const columns = tagged ? `'${table}' AS day, *` : '*';
-    const r = w.need === null ? null : view.restrict(table, w.need, from, to);
-    const ascii = w.asciiMatters ? view.asciiThrough(table, from, to) : null;
-    if (ascii !== null) onAscii();
-    const blk = blockCondition(r, ascii);
-    const where = w.sql(params, ascii !== null);
-    return `SELECT ${columns} FROM ${table} WHERE ${blk === null ? where : `${blk} AND ${where}`}`;
-  };
 }
 
 function max(a?: number, b?: number): number | undefined {
