@@ -236,6 +236,46 @@ describe('answers from message patterns', () => {
   });
 });
 
+describe('pattern text', () => {
+  it('is matched with ASCII word classes while every pattern is ASCII, with the same answers', async () => {
+    const ascii = await open('ascii-on', true);
+    const plain = await open('ascii-off', false);
+    const asciiOnly = () => (ascii as unknown as { patterns: { asciiOnly: boolean } }).patterns.asciiOnly;
+    try {
+      const rows = candidates(1500, T0, 2).filter((c) => !/[^\x00-\x7f]/.test(c.message));
+      const { lines } = storedLines(rows, 50_000n);
+      for (const s of [ascii, plain]) await s.load({ parts: [{ key: 'ascii', lines }] });
+      expect(await ascii.countPatterns()).toBe(2);
+      expect(asciiOnly()).toBe(true);
+      for (const text of ['"connection refused"', 'timeout', 'C++', 'logged AND level:warn']) {
+        const query = parseQuery(text);
+        const before = ascii.patternAnswers;
+        const hist = { query, intervalMicros: 3600_000_000 };
+        expect(tidy(await ascii.histogram(hist)), text).toEqual(tidy(await plain.histogram(hist)));
+        expect(ascii.patternAnswers - before).toBe(2);
+        expect(await ascii.count({ query }), text).toBe(await plain.count({ query }));
+      }
+      // A day with other text turns it off before that day's counts are used.
+      const { lines: more } = storedLines(
+        [
+          { message: 'naïve café refused', timestamp: new Date(T0 + 3 * DAY).toISOString() },
+          // A word character to Unicode, not to ASCII: `refused` is not a word of this one.
+          { message: 'blocked érefused', timestamp: new Date(T0 + 3 * DAY + 1000).toISOString() },
+        ],
+        60_000n,
+      );
+      for (const s of [ascii, plain]) await s.load({ parts: [{ key: 'unicode', lines: more }] });
+      expect(await ascii.countPatterns()).toBe(1);
+      expect(asciiOnly()).toBe(false);
+      const hist = { query: parseQuery('refused'), intervalMicros: 3600_000_000 };
+      expect(tidy(await ascii.histogram(hist))).toEqual(tidy(await plain.histogram(hist)));
+    } finally {
+      await ascii.close();
+      await plain.close();
+    }
+  });
+});
+
 describe('which days are counted', () => {
   it('counts closed days in the background once they are quiet; not today, not a day of unrepeated messages', async () => {
     const s = await open('background', true, 300);

@@ -96,6 +96,7 @@ export class DayAnswers {
       }
     };
     const pq = shortcuts && ask.fromPatterns && this.deps.patterns.enabled ? patternQuery(scope.query) : null;
+    if (pq) pq.asciiText = this.deps.patterns.asciiOnly;
     const counted = pq
       ? todo.filter(
           (p) => (w.from ?? p.start) <= p.start && (w.to ?? p.end) >= p.end - 1 && days.patterned(p.table),
