@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { firstPageAndHistogram } from './ui.js';
@@ -8,7 +9,7 @@ import { firstPageAndHistogram } from './ui.js';
  * bench -- --keep` left behind) served in turn with VARIABLE=off and =on (default
  * SAWMILL_MESSAGE_PATTERNS), two rounds, a fresh process each time, so every view's first
  * request meets no answer the process kept. Times the UI's first page + histogram (as bench/ui.ts)
- * the first time after the start and the median of 7 more; writes bench/results/<date>-restart-ab.md.
+ * the first time after the start and the median of 7 more; writes bench/results/<date>-restart-ab[-<hhmm>].md.
  * With patterns, the first start waits until every closed day is counted.
  */
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -92,6 +93,9 @@ const report = [
   ),
   '',
 ].join('\n');
-const out = path.join(ROOT, `bench/results/${new Date().toISOString().slice(0, 10)}-restart-ab.md`);
+// A second run the same day gets the time too: a committed report is never overwritten.
+const stamp = new Date().toISOString();
+let out = path.join(ROOT, `bench/results/${stamp.slice(0, 10)}-restart-ab.md`);
+if (existsSync(out)) out = out.replace(/\.md$/, `-${stamp.slice(11, 16).replace(':', '')}.md`);
 await writeFile(out, report);
 process.stdout.write(report);
