@@ -350,11 +350,7 @@ export class BlockView {
       if ((field === 'traceId' && TRACE_HEX.test(value)) || (field === 'spanId' && SPAN_HEX.test(value))) {
         return true;
       }
-      const i = 2 * KW_INDEX[field];
-      return tb.blocks.some((b) => {
-        const [lo, hi] = [b.kw[i], b.kw[i + 1]];
-        return lo != null && hi != null && compareUtf8(lo, value) <= 0 && compareUtf8(value, hi) <= 0;
-      });
+      return tb.blocks.some((b) => columnMayHold(b, KW_INDEX[field], value));
     });
   }
 
@@ -493,13 +489,15 @@ let hexMemo: { value: string; hex: boolean } = { value: '', hex: false };
 function keywordMayEqual(b: Block, value: string): boolean {
   if (hexMemo.value !== value) hexMemo = { value, hex: TRACE_HEX.test(value) || SPAN_HEX.test(value) };
   if (hexMemo.hex) return true;
-  for (let i = 0; i < b.kw.length; i += 2) {
-    const lo = b.kw[i];
-    const hi = b.kw[i + 1];
-    if (lo == null || hi == null) continue;
-    if (compareUtf8(lo, value) <= 0 && compareUtf8(value, hi) <= 0) return true;
-  }
+  for (let i = 0; i < KW_COLUMNS.length; i++) if (columnMayHold(b, i, value)) return true;
   return false;
+}
+
+/** Whether `value` lies within the block's min/max of KW_COLUMNS[i] (none: no value there). */
+function columnMayHold(b: Block, i: number, value: string): boolean {
+  const lo = b.kw[2 * i];
+  const hi = b.kw[2 * i + 1];
+  return lo != null && hi != null && compareUtf8(lo, value) <= 0 && compareUtf8(value, hi) <= 0;
 }
 
 /**

@@ -104,7 +104,7 @@ export class DayAnswers {
       : [];
     if (counted.length > 0) {
       add(await ask.fromPatterns!(counted, pq!, scope));
-      if (pq!.residual && (await this.keywordsHold(scope, counted, pq!.value))) {
+      if (pq!.residual && (await this.keywordsHold(scope, counted, pq!.message.value))) {
         add(
           await this.dayRows(
             scope,

@@ -221,13 +221,6 @@ export class MessagePatterns {
       throw err;
     }
   }
-
-  /** Patterns kept in all (the dictionary every day shares). */
-  async size(c: DuckDBConnection): Promise<number> {
-    return Number(
-      (await c.runAndReadAll(`SELECT count(*) FROM ${PATTERNS_TABLE}`)).getRows()[0]![0] as bigint,
-    );
-  }
 }
 
 /**
@@ -236,12 +229,11 @@ export class MessagePatterns {
  * or ANDed with filters on level and time (`levels`: the levels they keep, null for all).
  */
 export interface PatternQuery {
-  message: QueryNode;
+  /** The word or phrase, on the message (its value is what a bare one also matches exactly). */
+  message: Extract<QueryNode, { kind: 'phrase' }>;
   levels: Level[] | null;
   /** The matches the patterns do not count: keyword values equal to a bare word, not in the message. */
   residual: QueryNode | null;
-  /** The bare value (with a residual): `keywordProbeSql` tells whether any keyword field holds it. */
-  value: string;
   /** Every pattern text is ASCII (MessagePatterns `asciiOnly`, set by the store). */
   asciiText?: boolean;
 }
@@ -254,8 +246,8 @@ export function patternQuery(query: QueryNode): PatternQuery | null {
   const rest = children.filter((c) => c !== value);
   const levels = rest.length === 0 ? null : rollupLevels({ kind: 'and', children: rest });
   if (rest.length > 0 && levels === null) return null;
-  const message: QueryNode = { kind: 'phrase', field: 'message', value: value.value };
-  if (value.field === 'message') return { message, levels, residual: null, value: value.value };
+  const message: PatternQuery['message'] = { kind: 'phrase', field: 'message', value: value.value };
+  if (value.field === 'message') return { message, levels, residual: null };
   const keywords: QueryNode = {
     kind: 'or',
     children: KEYWORD_FIELDS.map((field) => ({ kind: 'phrase' as const, field, value: value.value })),
@@ -264,7 +256,6 @@ export function patternQuery(query: QueryNode): PatternQuery | null {
     message,
     levels,
     residual: { kind: 'and', children: [...rest, keywords, { kind: 'not', child: message }] },
-    value: value.value,
   };
 }
 

@@ -55,8 +55,7 @@ export class PatternIndexer {
   /** When each table was last counted (ms). */
   private readonly countedAt = new Map<string, number>();
   private busy = { at: Date.now(), ms: 0 };
-  /** Days counted since start, and the milliseconds it took (diagnostics and metrics). */
-  daysCounted = 0;
+  /** Milliseconds spent counting days that were kept (metrics). */
   countingMs = 0;
 
   constructor(
@@ -148,7 +147,6 @@ export class PatternIndexer {
       });
       if (kept) {
         this.countedAt.set(table, Date.now());
-        this.daysCounted++;
         this.countingMs += Date.now() - started;
       }
       return kept;
