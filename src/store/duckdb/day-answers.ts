@@ -12,7 +12,7 @@ import {
   patternGrainsSql,
   patternQuery,
 } from './message-patterns.js';
-import type { Partition } from './schema.js';
+import { type Partition, wholeDay } from './schema.js';
 import { branching, type Exec, type Where } from './where.js';
 
 /** Which rows a per-day question is asked of (`DayAnswers.ask`). */
@@ -97,11 +97,7 @@ export class DayAnswers {
     };
     const pq = shortcuts && ask.fromPatterns && this.deps.patterns.enabled ? patternQuery(scope.query) : null;
     if (pq) pq.asciiText = this.deps.patterns.asciiOnly;
-    const counted = pq
-      ? todo.filter(
-          (p) => (w.from ?? p.start) <= p.start && (w.to ?? p.end) >= p.end - 1 && days.patterned(p.table),
-        )
-      : [];
+    const counted = pq ? todo.filter((p) => wholeDay(p, w.from, w.to) && days.patterned(p.table)) : [];
     if (counted.length > 0) {
       add(await ask.fromPatterns!(counted, pq!, scope));
       if (pq!.residual && (await this.keywordsHold(scope, counted, pq!.message.value))) {

@@ -1,7 +1,7 @@
 import { hasRelativeTime } from '../../cache/query-cache.js';
 import type { QueryNode } from '../../query/ast.js';
 import type { DaySnapshot, DayTables } from './day-tables.js';
-import type { Partition } from './schema.js';
+import { type Partition, wholeDay } from './schema.js';
 
 /**
  * Counting answers (histogram buckets, counts) per day table, kept while the table is
@@ -48,7 +48,7 @@ export class DayResults {
     if (hasRelativeTime(query)) return out;
     const q = JSON.stringify(query);
     for (const p of parts) {
-      if ((from !== undefined && from > p.start) || (to !== undefined && to < p.end - 1)) continue;
+      if (!wholeDay(p, from, to)) continue;
       const generation = snapshot.generation(p.table);
       if (generation === null) continue;
       out.set(p.table, { table: p.table, generation, key: `${p.table}#${generation}|${kind}|${q}` });

@@ -38,7 +38,7 @@ import { ConnectionPool } from './pool.js';
 import { applyRetention } from './retention.js';
 import { MINUTE, onlyTime, openRollup, rollupCountsSql } from './rollup.js';
 import { rowToRecord } from './rows.js';
-import { type Partition, SELECT_RECORD, VIEW } from './schema.js';
+import { type Partition, SELECT_RECORD, VIEW, wholeDay } from './schema.js';
 import { branching, type Exec, type Where } from './where.js';
 
 export interface DuckDbStoreOptions {
@@ -487,7 +487,7 @@ export class DuckDbStore implements Store {
     let parts = days.overlapping(w.from, w.to);
     if (word !== null) {
       // A single word over whole days: the blocks' row counts, if they describe every row.
-      const whole = parts.filter((p) => (w.from ?? p.start) <= p.start && (w.to ?? p.end) >= p.end - 1);
+      const whole = parts.filter((p) => wholeDay(p, w.from, w.to));
       const exact = whole.flatMap((p) => {
         const e = view.exactCount(p.table, word.key, word.keywordValue);
         return e === null ? [] : [{ p, ...e }];

@@ -103,6 +103,11 @@ export interface Partition {
   end: number;
 }
 
+/** Whether the day lies wholly inside [from, to] (µs, inclusive, either open). */
+export function wholeDay(p: Partition, from: number | undefined, to: number | undefined): boolean {
+  return (from ?? p.start) <= p.start && (to ?? p.end) >= p.end - 1;
+}
+
 export function partitionForDay(day: string): Partition {
   const start = Date.parse(`${day}T00:00:00Z`) * 1000;
   return { table: `logs_${day.replaceAll('-', '')}`, start, end: start + DAY_MICROS };
